@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: MIT
+# MinimalOS top-level Makefile.
+#   make            kernel and bootable ISO (build/minimalos.iso)
+#   make run        boot it in QEMU, serial console on this terminal
+#   make test       host unit tests + QEMU boot tests, ends with "N passed, N failed"
+#   make clean      remove build/
+# Options: V=1 (show commands), CC=clang, and for run: UEFI=1 SMP=n MEM=size CPU=model
+#          QEMU_DISPLAY=none|gtk|sdl|vnc=:0 (the framebuffer console; default none)
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+BUILD   := build
+V       ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+HOSTCC  ?= gcc
+LD      := ld
+OBJCOPY := objcopy
+NM      := nm
+PYTHON  := python3
+
+# ---------------------------------------------------------------- kernel flags
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+           -mcmodel=kernel -mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mno-80387 \
+           -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+           -Wall -Wextra -Werror -Wundef -Wstrict-prototypes -Wmissing-prototypes \
+           -ffile-prefix-map=$(CURDIR)/= \
+           -Iinclude -Ikernel -I$(BUILD)/gen -MMD -MP
+KASFLAGS := -Iinclude -Ikernel -I$(BUILD)/gen -MMD -MP -D__ASSEMBLY__
+ifneq ($(findstring clang,$(CC)),)
+KCFLAGS += -Wno-unused-command-line-argument
+KASFLAGS += -Wno-unused-command-line-argument
+endif
+KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+            -T kernel/kernel.ld
+
+# Host unit tests: native, sanitized, cmocka.
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wundef -DHOST_TEST \
+               -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+               -Iinclude -Ikernel -I$(BUILD)/gen -Itests/host -MMD -MP
+HOST_LDLIBS := -lcmocka
+
+# ---------------------------------------------------------------- module lists
+KERNEL_SRCS :=
+HOST_TESTS  :=
+include $(sort $(wildcard kernel/*.mk kernel/*/*.mk kernel/arch/*/*.mk))
+include $(sort $(wildcard tests/host/*.mk))
+
+KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
+
+# ---------------------------------------------------------------- tools check
+SETUP_STAMP := $(BUILD)/.setup-ok
+.PHONY: setup
+setup:
+	$(Q)tools/setup.sh
+
+# ---------------------------------------------------------------- kernel
+$(BUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+# Generated sources (tools/ writes them; their first line says so).
+$(BUILD)/gen/font8x16.c: tools/psf2c.py $(FONT_PSF)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(PYTHON) tools/psf2c.py $(FONT_PSF) $@ $(BUILD)/gen/font8x16.bin
+
+$(BUILD)/gen/font8x16.c.o: $(BUILD)/gen/font8x16.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+# The kernel is linked twice: once to learn symbol addresses, then with the
+# symbol table (section .ksyms, placed last so nothing else moves).
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/gen/font8x16.c.o $(BUILD)/ksyms-empty.o kernel/kernel.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/gen/font8x16.c.o $(BUILD)/ksyms-empty.o
+
+$(BUILD)/ksyms-empty.o: tools/mksyms.py
+	@mkdir -p $(BUILD)/gen
+	$(Q)$(PYTHON) tools/mksyms.py /dev/null $(BUILD)/gen/ksyms-empty.c
+	$(Q)$(CC) $(KCFLAGS) -c $(BUILD)/gen/ksyms-empty.c -o $@
+
+$(BUILD)/gen/ksyms.c: $(BUILD)/kernel.pass1.elf tools/mksyms.py
+	@$(if $(Q),echo "  KSYMS   $@")
+	$(Q)$(NM) -n $< > $(BUILD)/kernel.pass1.nm
+	$(Q)$(PYTHON) tools/mksyms.py $(BUILD)/kernel.pass1.nm $@
+
+$(BUILD)/ksyms.o: $(BUILD)/gen/ksyms.c
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/gen/font8x16.c.o $(BUILD)/ksyms.o
+	$(Q)$(NM) -n $@ | $(PYTHON) tools/mksyms.py --verify $(BUILD)/kernel.pass1.nm
+
+# ---------------------------------------------------------------- ISO images
+# build/minimalos.iso boots normally; build/minimalos-test.iso runs the
+# in-kernel tests (kernel command line "test"). Same kernel binary.
+ISO      := $(BUILD)/minimalos.iso
+TEST_ISO := $(BUILD)/minimalos-test.iso
+CMDLINE      ?=
+TEST_CMDLINE ?= test
+
+define make_iso
+	@$(if $(Q),echo "  ISO     $(1)")
+	$(Q)rm -rf $(1).dir && mkdir -p $(1).dir/boot/grub
+	$(Q)cp $(BUILD)/kernel.elf $(1).dir/boot/minimalos.elf
+	$(Q)sed -e 's|@CMDLINE@|$(2)|' boot/grub.cfg > $(1).dir/boot/grub/grub.cfg
+	$(Q)SOURCE_DATE_EPOCH=0 grub-mkrescue -o $(1) $(1).dir >$(1).log 2>&1 || (cat $(1).log; exit 1)
+endef
+
+$(ISO): $(BUILD)/kernel.elf boot/grub.cfg | setup
+	$(call make_iso,$@,$(CMDLINE))
+
+$(TEST_ISO): $(BUILD)/kernel.elf boot/grub.cfg | setup
+	$(call make_iso,$@,$(TEST_CMDLINE))
+
+.PHONY: all kernel iso
+all: setup $(ISO)
+kernel: $(BUILD)/kernel.elf
+iso: $(ISO)
+
+# ---------------------------------------------------------------- run
+MEM ?= 256M
+SMP ?= 1
+CPU ?= max
+UEFI ?= 0
+QEMU_DISPLAY ?= none
+OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
+QEMU_FLAGS := -machine pc -cpu $(CPU) -m $(MEM) -smp $(SMP) -no-reboot \
+              -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+              -display $(QEMU_DISPLAY) -serial mon:stdio
+ifeq ($(UEFI),1)
+QEMU_FLAGS += -drive if=pflash,format=raw,readonly=on,file=$(OVMF_CODE) \
+              -drive if=pflash,format=raw,file=$(BUILD)/OVMF_VARS.fd
+endif
+
+.PHONY: run
+run: all
+	$(Q)if [ "$(UEFI)" = 1 ]; then cp $(OVMF_VARS) $(BUILD)/OVMF_VARS.fd; fi
+	@echo "  QEMU    $(ISO)  (quit: Ctrl-A X)"
+	-$(Q)qemu-system-x86_64 $(QEMU_FLAGS) -cdrom $(ISO)
+
+# ---------------------------------------------------------------- tests
+HOST_TEST_BINS := $(patsubst %,$(BUILD)/host/%,$(HOST_TESTS))
+
+# Each tests/host/<name>.mk says: HOST_TESTS += test_x, test_x_SRCS := ...
+define host_test_rule
+$(BUILD)/host/$(1): $$($(1)_SRCS) | $(BUILD)/gen/font8x16.c
+	@mkdir -p $$(dir $$@)
+	@$$(if $$(Q),echo "  HOSTCC  $$@")
+	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $$(filter %.c,$$^) -o $$@ $$(HOST_LDLIBS)
+endef
+$(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
+
+.PHONY: host-tests test check-headers
+host-tests: $(HOST_TEST_BINS)
+
+test: setup $(HOST_TEST_BINS) $(ISO) $(TEST_ISO) check-headers
+	$(Q)$(PYTHON) tests/run_all.py --build $(BUILD) --host $(HOST_TEST_BINS)
+
+# Every header compiles on its own.
+HEADERS := $(sort $(wildcard include/mos/*.h kernel/*/*.h kernel/arch/*/*.h))
+HEADER_STAMPS := $(patsubst %.h,$(BUILD)/hdrcheck/%.ok,$(HEADERS))
+check-headers: $(HEADER_STAMPS)
+$(BUILD)/hdrcheck/%.ok: %.h
+	@mkdir -p $(dir $@)
+	$(Q)echo '#include "$(CURDIR)/$<"' | $(CC) $(KCFLAGS) -x c -fsyntax-only -MF /dev/null - && touch $@
+
+.PHONY: clean
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* arch.h - everything the generic kernel asks of the CPU and platform.
+ * Generic code includes only this; the x86_64 implementation lives under
+ * kernel/arch/x86_64/. */
+#pragma once
+
+#include "lib/types.h"
+
+/* Phase 1: the boot-time serial log (COM1). */
+bool arch_serial_init(void);        /* false when no UART answers */
+void arch_serial_putc(char c);      /* polled; safe in any context */
+
+/* This CPU's tables (GDT, TSS, IDT, per-CPU pointer). Called once per CPU. */
+struct cpu;
+void arch_cpu_init(struct cpu *c);
+unsigned arch_cpu_id(void);         /* 0 before per-CPU data is set up */
+
+/* Interrupt flag. */
+uint64_t arch_irq_save(void);       /* disable, return previous state */
+void arch_irq_restore(uint64_t flags);
+bool arch_irqs_enabled(void);
+
+/* Stop this CPU for good (interrupts off, halt loop). */
+__noreturn void arch_halt(void);
+/* Stop every other CPU (NMI broadcast once the LAPIC is up). */
+void arch_stop_others(void);
+/* Print this CPU's registers and a backtrace (panic). */
+void arch_dump_state(void);
+/* Leave QEMU through the isa-debug-exit device (status = code*2+1); halts
+ * when not under QEMU. */
+__noreturn void arch_qemu_exit(unsigned code);
+#define QEMU_EXIT_SUCCESS 0x10      /* QEMU status 33 */
+#define QEMU_EXIT_FAILURE 0x11      /* QEMU status 35 */
+
+/* Print a backtrace starting at the given frame pointer. */
+void arch_backtrace(uint64_t rbp, unsigned max_frames);
+
+/* Spin-wait hint (pause). */
+void arch_cpu_relax(void);
+
+/* Page tables. `root` is a top-level table's physical address. Callers
+ * serialise updates to one space (vm_space.lock). prot uses the VM_* bits
+ * of mm/vmm.h. Table pages come from alloc(ctx) (0 = out of memory). */
+typedef paddr_t (*arch_pt_alloc_fn)(void *ctx);
+__must_check int arch_mmu_map(paddr_t root, vaddr_t va, paddr_t pa, unsigned prot, bool large,
+                              arch_pt_alloc_fn alloc, void *ctx);
+/* Remove the leaf that maps va; returns its size (4 KiB / 2 MiB) and
+ * physical address, or 0 when nothing is mapped there. */
+uint64_t arch_mmu_unmap(paddr_t root, vaddr_t va, paddr_t *pa);
+/* Size of the leaf mapping va (0 = unmapped), with its pa and prot. */
+uint64_t arch_mmu_query(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *prot);
+/* Rewrite the protection of the leaf mapping va; false if unmapped. */
+bool arch_mmu_protect(paddr_t root, vaddr_t va, unsigned prot);
+/* Free every user-half page table under root (not the frames they map),
+ * passing each table page to free_table; returns how many. */
+uint64_t arch_mmu_free_user_tables(paddr_t root, void (*free_table)(paddr_t));
+/* Copy the kernel half of the top-level table kroot into root. */
+void arch_mmu_share_kernel(paddr_t root, paddr_t kroot);
+void arch_mmu_switch(paddr_t root);       /* load root on this CPU */
+paddr_t arch_mmu_current(void);
+void arch_tlb_flush_local(vaddr_t va);    /* one page, this CPU */
+void arch_tlb_flush_all_local(void);      /* everything incl. global pages */
+/* CPU feature setup for paging (NX, global pages, PAT with WC). */
+void arch_mmu_cpu_init(void);
+/* Give a new kernel root all upper-half second-level tables, so that the
+ * kernel half never needs a new top-level entry (and can be shared by copy). */
+__must_check int arch_mmu_init_kernel_root(paddr_t root, arch_pt_alloc_fn alloc, void *ctx);
+/* Visit every leaf mapping in [lo, hi) of root. */
+typedef void (*arch_mmu_visit_fn)(void *ctx, vaddr_t va, paddr_t pa, uint64_t size, unsigned prot);
+void arch_mmu_walk(paddr_t root, vaddr_t lo, vaddr_t hi, arch_mmu_visit_fn fn, void *ctx);
+
+/* Switch to the stack whose top is `top` and call fn(arg); never returns. */
+__noreturn void arch_run_on_stack(vaddr_t top, void (*fn)(void *), void *arg);

@@ -1,0 +1,2 @@
+KERNEL_SRCS += kernel/lib/kprintf.c kernel/lib/log.c kernel/lib/panic.c kernel/lib/string.c \
+               kernel/lib/strerror.c kernel/lib/spinlock.c kernel/lib/ksyms.c kernel/lib/cmdline.c

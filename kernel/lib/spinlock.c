@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+/* spinlock.c - ticket spinlocks: arrivals take a ticket, the holder of the
+ * ticket being served owns the lock, so waiters are served in FIFO order.
+ * spin_lock_irqsave disables interrupts first so an interrupt handler on the
+ * same CPU can never spin on a lock its own CPU holds. */
+#include "lib/spinlock.h"
+#include "lib/assert.h"
+#include "arch/arch.h"
+
+void spin_init(struct spinlock *l, const char *name)
+{
+    l->next = 0;
+    l->owner = 0;
+    l->cpu = -1;
+    l->name = name;
+}
+
+void spin_lock(struct spinlock *l)
+{
+    uint32_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+        arch_cpu_relax();
+    l->cpu = (int32_t)arch_cpu_id();
+}
+
+bool spin_trylock(struct spinlock *l)
+{
+    uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+    uint32_t expect = owner;
+    if (!__atomic_compare_exchange_n(&l->next, &expect, owner + 1, false,
+                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return false;
+    l->cpu = (int32_t)arch_cpu_id();
+    return true;
+}
+
+void spin_unlock(struct spinlock *l)
+{
+    assert(l->cpu == (int32_t)arch_cpu_id());
+    l->cpu = -1;
+    __atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+}
+
+uint64_t spin_lock_irqsave(struct spinlock *l)
+{
+    uint64_t f = arch_irq_save();
+    spin_lock(l);
+    return f;
+}
+
+void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
+{
+    spin_unlock(l);
+    arch_irq_restore(flags);
+}
+
+bool spin_held(const struct spinlock *l)
+{
+    return l->cpu == (int32_t)arch_cpu_id() && l->next != l->owner;
+}
