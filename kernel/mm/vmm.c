@@ -223,9 +223,15 @@ void vmm_init(const struct boot_info *bi)
         panic("vmm: cannot build the kernel root");
 
     paddr_t img_lo = kva_to_pa(__kernel_start), img_hi = kva_to_pa(__kernel_end);
-    for (uint32_t i = 0; i < bi->nregions; i++)
-        map_hhdm_range(bi->regions[i].base, bi->regions[i].base + bi->regions[i].len,
-                       img_lo, img_hi, 0);
+    for (uint32_t i = 0; i < bi->nregions; i++) {
+        const struct mem_region *r = &bi->regions[i];
+        /* Firmware-reserved ranges matter only below 4 GiB (BIOS data, ACPI
+         * tables on some machines); above, they are PCI holes: skip them. */
+        bool wanted = r->type != MEM_RESERVED && r->type != MEM_BAD;
+        if (wanted || r->base < GiB(4))
+            map_hhdm_range(r->base, MIN(r->base + r->len, wanted ? r->base + r->len : GiB(4)),
+                           img_lo, img_hi, 0);
+    }
     map_hhdm_range(0, MiB(1), img_lo, img_hi, 0);    /* BIOS areas, the SMP trampoline */
     if (bi->fb.format != FB_NONE)
         map_hhdm_range(bi->fb.addr, bi->fb.addr + (uint64_t)bi->fb.pitch * bi->fb.height,
