@@ -161,11 +161,15 @@ run: all
 HOST_TEST_BINS := $(patsubst %,$(BUILD)/host/%,$(HOST_TESTS))
 
 # Each tests/host/<name>.mk says: HOST_TESTS += test_x, test_x_SRCS := ...
+# Objects are per test (a source may be built with different defines per test).
 define host_test_rule
-$(BUILD)/host/$(1): $$($(1)_SRCS) | $(BUILD)/gen/font8x16.c
+$(1)_OBJS := $$(patsubst %.c,$(BUILD)/host/obj/$(1)/%.o,$$($(1)_SRCS))
+$(BUILD)/host/obj/$(1)/%.o: %.c | $(BUILD)/gen/font8x16.c
 	@mkdir -p $$(dir $$@)
-	@$$(if $$(Q),echo "  HOSTCC  $$@")
-	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $$(filter %.c,$$^) -o $$@ $$(HOST_LDLIBS)
+	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $$($(1)_CFLAGS) -c $$< -o $$@
+$(BUILD)/host/$(1): $$($(1)_OBJS)
+	@$$(if $$(Q),echo "  HOSTLD  $$@")
+	$$(Q)$$(HOSTCC) $$(HOST_CFLAGS) $$(filter %.o,$$^) -o $$@ $$(HOST_LDLIBS)
 endef
 $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 

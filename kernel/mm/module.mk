@@ -1,0 +1,1 @@
+KERNEL_SRCS += kernel/mm/pmm.c kernel/mm/kheap.c
