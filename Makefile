@@ -113,8 +113,9 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o
 # in-kernel tests (kernel command line "test"). Same kernel binary.
 ISO      := $(BUILD)/minimalos.iso
 TEST_ISO := $(BUILD)/minimalos-test.iso
+RT_TEST_ISO := $(BUILD)/minimalos-test-realtime.iso
 CMDLINE      ?=
-TEST_CMDLINE ?= test
+TEST_CMDLINE ?= test$(if $(KTEST),=$(KTEST))
 
 define make_iso
 	@$(if $(Q),echo "  ISO     $(1)")
@@ -127,8 +128,20 @@ endef
 $(ISO): $(BUILD)/kernel.elf boot/grub.cfg | setup
 	$(call make_iso,$@,$(CMDLINE))
 
-$(TEST_ISO): $(BUILD)/kernel.elf boot/grub.cfg | setup
+# The command line is part of the image: rebuild when it changes.
+$(BUILD)/test-cmdline.txt: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(TEST_CMDLINE)' | cmp -s - $@ || echo '$(TEST_CMDLINE)' > $@
+
+$(TEST_ISO): $(BUILD)/kernel.elf boot/grub.cfg $(BUILD)/test-cmdline.txt | setup
 	$(call make_iso,$@,$(TEST_CMDLINE))
+
+# The same tests for plain (multi-threaded) QEMU, where time is the host's.
+$(RT_TEST_ISO): $(BUILD)/kernel.elf boot/grub.cfg $(BUILD)/test-cmdline.txt | setup
+	$(call make_iso,$@,$(TEST_CMDLINE) realtime)
+
+.PHONY: FORCE
+FORCE:
 
 .PHONY: all kernel iso
 all: setup $(ISO)
@@ -176,7 +189,7 @@ $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 .PHONY: host-tests test check-headers
 host-tests: $(HOST_TEST_BINS)
 
-test: setup $(HOST_TEST_BINS) $(ISO) $(TEST_ISO) check-headers
+test: setup $(HOST_TEST_BINS) $(ISO) $(TEST_ISO) $(RT_TEST_ISO) check-headers
 	$(Q)$(PYTHON) tests/run_all.py --build $(BUILD) --host $(HOST_TEST_BINS)
 
 # Every header compiles on its own.

@@ -23,6 +23,7 @@
 #include "mm/pmm.h"
 #include "mm/vmm.h"
 #include "sched/cpu.h"
+#include "sched/sched.h"
 #include "test/ktest.h"
 
 struct cpu cpus[MAX_CPUS];
@@ -95,6 +96,8 @@ static const char *phase2_console(const struct boot_info *bi)
 }
 
 static void phase3_on_kernel_stack(void *arg);
+static __noreturn void phase4(struct boot_info *bi);
+static struct kstack boot_kstack;     /* becomes CPU 0's idle thread stack */
 
 static void phase3(struct boot_info *bi)
 {
@@ -127,7 +130,6 @@ static void phase3(struct boot_info *bi)
             panic("phase 3: no memory for IST stacks");
         arch_set_ist(&cpus[0], i, ist.top);
     }
-    static struct kstack boot_kstack;
     if (!kstack_alloc(&boot_kstack))
         panic("phase 3: no memory for the kernel stack");
     arch_run_on_stack(boot_kstack.top, phase3_on_kernel_stack, bi);
@@ -145,17 +147,39 @@ static void phase3_on_kernel_stack(void *arg)
     kprintf("phase 3 (Can Remember): ok — %llu MiB free of %llu MiB, heap, W^X, guarded stacks\n",
             (unsigned long long)free_mib, (unsigned long long)total_mib);
 
-    kprintf("phase 4 (Can Think): not yet\n");
-    kprintf("phase 5 (Alive): not yet\n");
+    phase4(bi);
+}
 
+/* The rest of boot runs as a kernel thread, so it can block and sleep. */
+static void kmain_thread(void *arg)
+{
+    struct boot_info *bi = arg;
+    kprintf("phase 5 (Alive): not yet\n");
     char filter[64] = "";
     if (cmdline_has(bi->cmdline, "test")) {
         cmdline_get(bi->cmdline, "test", filter, sizeof filter);
+        ktest_exact_time = !cmdline_has(bi->cmdline, "realtime");
         unsigned failed = ktest_run_all(filter);
         arch_qemu_exit(failed ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
     }
-    kprintf("MinimalOS: nothing more to run yet (phases 4 and 5 are next); halting.\n");
-    arch_halt();
+    kprintf("MinimalOS: nothing more to run yet (phase 5 is next); CPUs idle.\n");
+}
+
+void arch_platform_init(const struct boot_info *bi, char *summary, size_t len);
+unsigned arch_start_cpus(void);
+
+static __noreturn void phase4(struct boot_info *bi)
+{
+    char summary[160];
+    arch_platform_init(bi, summary, sizeof summary);
+    sched_init_cpu(&cpus[0], &boot_kstack);
+    unsigned n = arch_start_cpus();
+    kprintf("phase 4 (Can Think): ok — %u CPU%s, %s\n", n, n == 1 ? "" : "s", summary);
+    struct thread *t = thread_create("kmain", kmain_thread, bi, SCHED_PRIO_DEFAULT, -1);
+    if (!t)
+        panic("phase 4: cannot create the kmain thread");
+    thread_start(t);
+    sched_idle_loop();
 }
 
 static __noreturn void kernel_main(struct boot_info *bi)

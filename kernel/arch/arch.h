@@ -47,6 +47,9 @@ __must_check int arch_mmu_map(paddr_t root, vaddr_t va, paddr_t pa, unsigned pro
 /* Remove the leaf that maps va; returns its size (4 KiB / 2 MiB) and
  * physical address, or 0 when nothing is mapped there. */
 uint64_t arch_mmu_unmap(paddr_t root, vaddr_t va, paddr_t *pa);
+/* 0 if va is mapped; otherwise how many bytes from va on are certainly
+ * unmapped (to the end of the largest empty table slot containing va). */
+uint64_t arch_mmu_hole(paddr_t root, vaddr_t va);
 /* Size of the leaf mapping va (0 = unmapped), with its pa and prot. */
 uint64_t arch_mmu_query(paddr_t root, vaddr_t va, paddr_t *pa, unsigned *prot);
 /* Rewrite the protection of the leaf mapping va; false if unmapped. */
@@ -71,3 +74,23 @@ void arch_mmu_walk(paddr_t root, vaddr_t lo, vaddr_t hi, arch_mmu_visit_fn fn, v
 
 /* Switch to the stack whose top is `top` and call fn(arg); never returns. */
 __noreturn void arch_run_on_stack(vaddr_t top, void (*fn)(void *), void *arg);
+
+/* Threads. */
+struct thread;
+/* Lay out t's kernel stack so the first switch to it enters
+ * sched_thread_entry(t) with interrupts off. */
+void arch_thread_init(struct thread *t);
+/* Save callee-saved state on the current stack into *save_ksp and resume
+ * the context whose stack pointer is new_ksp. */
+void arch_switch(uint64_t *save_ksp, uint64_t new_ksp);
+/* Per-switch CPU state: kernel stack for ring-3 entries, address space,
+ * FPU. Called with the scheduler lock held, just before arch_switch. */
+void arch_thread_switch(struct thread *prev, struct thread *next);
+/* Halt until the next interrupt, with interrupts enabled atomically. */
+void arch_idle(void);
+
+/* Timer: fire one interrupt at (or soon after) absolute time ns; or none. */
+void arch_timer_arm(uint64_t deadline_ns);
+void arch_timer_disarm(void);
+/* Ask CPU `cpu` to reschedule (IPI). */
+void arch_send_resched(unsigned cpu);

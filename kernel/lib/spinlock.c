@@ -7,6 +7,10 @@
 #include "lib/assert.h"
 #include "arch/arch.h"
 
+/* Called while spinning, with interrupts possibly off: SMP installs a
+ * service for cross-CPU requests (TLB shoot-down) that must not wait. */
+void (*spin_wait_hook)(void);
+
 void spin_init(struct spinlock *l, const char *name)
 {
     l->next = 0;
@@ -18,8 +22,11 @@ void spin_init(struct spinlock *l, const char *name)
 void spin_lock(struct spinlock *l)
 {
     uint32_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
+        if (spin_wait_hook)
+            spin_wait_hook();
         arch_cpu_relax();
+    }
     l->cpu = (int32_t)arch_cpu_id();
 }
 

@@ -16,4 +16,9 @@ __must_check bool kstack_alloc(struct kstack *ks);
 void kstack_free(struct kstack *ks);
 /* The guard page of the stack that contains (or ends at) addr, or 0. */
 vaddr_t kstack_guard_of(vaddr_t addr);
+/* Slots in use, cached free stacks included. */
 uint64_t kstack_in_use(void);
+/* Unmap and free every cached stack; returns how many. */
+unsigned kstack_drain(void);
+/* Highest slot number ever used + 1 (its page tables stay allocated). */
+uint64_t kstack_high_water(void);

@@ -14,6 +14,7 @@
  * log lines are printed after it is released. */
 #include "mm/pmm.h"
 #include "lib/assert.h"
+#include "lib/bits.h"
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
 #include <mos/errors.h>
@@ -139,14 +140,6 @@ static uint64_t word_mask(unsigned lo, unsigned hi)
 }
 
 /* No libgcc in the kernel, so no __builtin_popcountll. */
-static unsigned popcount64(uint64_t x)
-{
-    x = x - ((x >> 1) & 0x5555555555555555ull);
-    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
-    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
-    return (unsigned)((x * 0x0101010101010101ull) >> 56);
-}
-
 /* Set (used = true) or clear frames [first, end), which must be < nframes. */
 static void bits_assign(uint64_t first, uint64_t end, bool used)
 {

@@ -54,23 +54,29 @@ static bool range_ok(vaddr_t va, uint64_t len)
     return IS_ALIGNED(va, PAGE_SIZE) && IS_ALIGNED(len, PAGE_SIZE) && len && va + len > va;
 }
 
-static void unmap_locked(struct vm_space *vs, vaddr_t va, vaddr_t end,
-                         void (*frames)(void *, paddr_t), void *ctx, long *count)
+/* Unmap [va, end) without flushing; stops early once `max` leaves were
+ * removed (recorded in out[]). Returns where it stopped. vs->lock held. */
+struct unmapped {
+    paddr_t pa;
+    uint64_t size;
+};
+
+static vaddr_t unmap_some(struct vm_space *vs, vaddr_t va, vaddr_t end,
+                          struct unmapped *out, unsigned max, unsigned *n)
 {
-    while (va < end) {
-        paddr_t pa;
-        uint64_t size = arch_mmu_unmap(vs->root, va, &pa);
-        if (!size) {
-            va += PAGE_SIZE;
+    *n = 0;
+    while (va < end && *n < max) {
+        uint64_t hole = arch_mmu_hole(vs->root, va);
+        if (hole) {
+            va = (end - va <= hole) ? end : va + hole;
             continue;
         }
-        for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-            if (frames)
-                frames(ctx, pa + off);
-            (*count)++;
-        }
+        paddr_t pa;
+        uint64_t size = arch_mmu_unmap(vs->root, va, &pa);
+        out[(*n)++] = (struct unmapped){ pa, size };
         va = ALIGN_DOWN(va, size) + size;
     }
+    return va < end ? va : end;
 }
 
 int vmm_map(struct vm_space *vs, vaddr_t va, paddr_t pa, uint64_t len, unsigned prot)
@@ -92,8 +98,10 @@ int vmm_map(struct vm_space *vs, vaddr_t va, paddr_t pa, uint64_t len, unsigned 
         done += large ? LARGE_PAGE_SIZE : PAGE_SIZE;
     }
     if (err) {                                       /* undo: validate-then-commit */
-        long n = 0;
-        unmap_locked(vs, va, done, NULL, NULL, &n);
+        struct unmapped u[64];
+        unsigned n;
+        for (vaddr_t at = va; at < done;)
+            at = unmap_some(vs, at, done, u, 64, &n);
     }
     spin_unlock_irqrestore(&vs->lock, f);
     if (err && done > va)
@@ -106,12 +114,30 @@ long vmm_unmap(struct vm_space *vs, vaddr_t va, uint64_t len,
 {
     if (!range_ok(va, len))
         return -MOS_EINVAL;
-    long n = 0;
-    uint64_t f = spin_lock_irqsave(&vs->lock);
-    unmap_locked(vs, va, va + len, frames, ctx, &n);
-    spin_unlock_irqrestore(&vs->lock, f);
-    tlb_flush_range(vs, va, len);
-    return n;
+    /* In batches: unmap, shoot down, and only then hand the frames back,
+     * so no CPU can still reach a frame through a stale TLB entry once it
+     * is reused. */
+    long count = 0;
+    vaddr_t at = va, end = va + len;
+    while (at < end) {
+        struct unmapped u[64];
+        unsigned n;
+        uint64_t f = spin_lock_irqsave(&vs->lock);
+        vaddr_t from = at;
+        at = unmap_some(vs, at, end, u, 64, &n);
+        spin_unlock_irqrestore(&vs->lock, f);
+        if (!n)
+            continue;
+        tlb_flush_range(vs, from, at - from);
+        for (unsigned i = 0; i < n; i++) {
+            for (uint64_t off = 0; off < u[i].size; off += PAGE_SIZE) {
+                if (frames)
+                    frames(ctx, u[i].pa + off);
+                count++;
+            }
+        }
+    }
+    return count;
 }
 
 bool vmm_translate(struct vm_space *vs, vaddr_t va, paddr_t *pa, unsigned *prot)

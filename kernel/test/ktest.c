@@ -7,6 +7,8 @@
 
 extern const struct ktest __ktests_start[], __ktests_end[];
 
+bool ktest_exact_time = true;
+
 void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt, ...)
 {
     if (t->failures++ == 0) {
@@ -21,7 +23,7 @@ void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt
 
 unsigned ktest_run_all(const char *filter)
 {
-    unsigned passed = 0, failed = 0;
+    unsigned passed = 0, failed = 0, skipped = 0;
     size_t flen = strlen(filter);
     for (const struct ktest *k = __ktests_start; k < __ktests_end; k++) {
         if (strncmp(k->name, filter, flen) != 0)
@@ -29,7 +31,10 @@ unsigned ktest_run_all(const char *filter)
         struct ktest_ctx t = { .name = k->name };
         kprintf("ktest: running %s\n", k->name);
         k->fn(&t);
-        if (t.failures) {
+        if (t.skipped && !t.failures) {
+            kprintf("TEST %s SKIP %s\n", k->name, t.first_failure);
+            skipped++;
+        } else if (t.failures) {
             kprintf("TEST %s FAIL %s\n", k->name, t.first_failure);
             failed++;
         } else {
@@ -37,6 +42,6 @@ unsigned ktest_run_all(const char *filter)
             passed++;
         }
     }
-    kprintf("KTEST DONE %u passed, %u failed\n", passed, failed);
+    kprintf("KTEST DONE %u passed, %u failed, %u skipped\n", passed, failed, skipped);
     return failed;
 }

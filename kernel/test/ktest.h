@@ -7,10 +7,12 @@
 #pragma once
 
 #include "lib/types.h"
+#include "lib/kprintf.h"
 
 struct ktest_ctx {
     const char *name;
     unsigned failures;
+    bool skipped;
     char first_failure[160];
 };
 
@@ -37,6 +39,19 @@ __printf(4, 5) void ktest_fail(struct ktest_ctx *t, const char *file, int line, 
     do { long long _a = (long long)(a), _b = (long long)(b);                        \
          if (_a != _b) ktest_fail((t), __FILE__, __LINE__, "%s == %lld, expected %lld (%s)", \
                                   #a, _a, _b, #b); } while (0)
+
+/* Mark the test skipped (it cannot run in this configuration, e.g. one CPU)
+ * and return from the test body. */
+#define KT_SKIP(t, why) do { (t)->skipped = true; ksnprintf((t)->first_failure, \
+        sizeof (t)->first_failure, "%s", (why)); return; } while (0)
+
+/* False when the kernel was booted with "realtime": time then follows a host
+ * that may preempt the virtual CPUs at will (plain QEMU on a loaded machine),
+ * so tests that check timing tolerances skip themselves. Under QEMU's
+ * -icount (the default test configuration) guest time is exact. */
+extern bool ktest_exact_time;
+#define KT_NEED_EXACT_TIME(t) do { if (!ktest_exact_time) \
+        KT_SKIP(t, "timing tolerance needs exact guest time (booted with realtime)"); } while (0)
 
 /* Run every registered test whose name starts with `filter` ("" = all).
  * Prints KTEST DONE <passed> passed, <failed> failed; returns failures. */

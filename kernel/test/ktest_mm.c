@@ -275,6 +275,7 @@ KTEST(vmm_kernel_sections_are_wx_on_live_tables)
 
 KTEST(kstack_alloc_free_no_leak)
 {
+    kstack_drain();
     uint64_t frames = pmm_free_frames(), in_use = kstack_in_use();
     struct kstack ks[8];
     for (unsigned i = 0; i < 8; i++) {
@@ -286,6 +287,7 @@ KTEST(kstack_alloc_free_no_leak)
     }
     for (unsigned i = 0; i < 8; i++)
         kstack_free(&ks[i]);
+    kstack_drain();
     KT_EXPECT_EQ(t, kstack_in_use(), in_use);
     KT_EXPECT(t, pmm_free_frames() >= frames - 4);   /* only page tables may remain */
 }

@@ -377,26 +377,30 @@ class ScenarioTableTest(unittest.TestCase):
         for sc in S.SCENARIOS:
             self.assertRegex(sc.name, r"^[A-Za-z0-9._-]+$")
             self.assertIn(sc.firmware, ("bios", "uefi"))
-            self.assertIn(sc.iso, (S.TEST_ISO, S.NORMAL_ISO))
+            self.assertIn(sc.iso, (S.TEST_ISO, S.NORMAL_ISO, S.RT_TEST_ISO))
             self.assertGreater(sc.timeout, 0)
             self.assertTrue(set(sc.required_phases) <= {1, 2, 3, 4, 5})
             self.assertIn(sc.expect_exit, (None, Q.EXIT_KERNEL_OK))
             if sc.expect_exit is None:
                 self.assertFalse(sc.ktests, sc.name)
-            if sc.iso == S.TEST_ISO:
+            if sc.iso in (S.TEST_ISO, S.RT_TEST_ISO):
                 self.assertTrue(sc.ktests, sc.name)
 
     def test_required_matrix(self):
         by = {s.name: s for s in S.SCENARIOS}
-        for name, fw, mem, cpu in (("bios-128M-test", "bios", "128M", "max"),
-                                   ("bios-2G-test", "bios", "2G", "max"),
-                                   ("uefi-128M-test", "uefi", "128M", "max"),
-                                   ("uefi-2G-test", "uefi", "2G", "max"),
-                                   ("bios-qemu64-test", "bios", "256M", "qemu64")):
+        for name, fw, mem, cpu, smp in (("bios-128M-1cpu-test", "bios", "128M", "max", 1),
+                                        ("bios-2G-4cpu-test", "bios", "2G", "max", 4),
+                                        ("uefi-128M-4cpu-test", "uefi", "128M", "max", 4),
+                                        ("uefi-2G-1cpu-test", "uefi", "2G", "max", 1),
+                                        ("bios-qemu64-2cpu-test", "bios", "256M", "qemu64", 2)):
             sc = by[name]
+            iso = S.RT_TEST_ISO if fw == "uefi" else S.TEST_ISO
             self.assertEqual((sc.firmware, sc.mem, sc.cpu, sc.smp, sc.iso, sc.expect_exit),
-                             (fw, mem, cpu, 1, S.TEST_ISO, 33))
-            self.assertEqual(tuple(sc.required_phases), (1, 2, 3))
+                             (fw, mem, cpu, smp, iso, 33))
+            self.assertEqual("-icount" in sc.extra_args, fw == "bios")
+            self.assertEqual(tuple(sc.required_phases), (1, 2, 3, 4))
+        for name, smp in (("boot-smp2", 2), ("boot-smp8", 8)):
+            self.assertEqual((by[name].smp, by[name].post_boot), (smp, S.cpu_count_check))
         for name, fw in (("fb-bios", "bios"), ("fb-uefi", "uefi")):
             sc = by[name]
             self.assertEqual((sc.firmware, sc.iso, sc.expect_exit), (fw, S.NORMAL_ISO, None))
@@ -408,8 +412,8 @@ class ScenarioTableTest(unittest.TestCase):
         self.assertEqual([s.name for s in sel], ["fb-bios", "fb-uefi"])
         self.assertEqual(len(S.select(S.SCENARIOS, [])), len(S.SCENARIOS))
         self.assertEqual(S.select(S.SCENARIOS, ["nothing*"]), [])
-        both = S.select(S.SCENARIOS, ["*-2G-test", "fb-uefi"])
-        self.assertEqual([s.name for s in both], ["bios-2G-test", "uefi-2G-test", "fb-uefi"])
+        both = S.select(S.SCENARIOS, ["*-2G-*", "fb-uefi"])
+        self.assertEqual([s.name for s in both], ["bios-2G-4cpu-test", "uefi-2G-1cpu-test", "fb-uefi"])
 
     def test_qemu_args(self):
         sc = S.Scenario("x", S.TEST_ISO, mem="2G", smp=4, cpu="qemu64", extra_args=("-s",))

@@ -124,6 +124,21 @@ static uint64_t *leaf(paddr_t root, vaddr_t va, uint64_t *size)
     return NULL;
 }
 
+uint64_t arch_mmu_hole(paddr_t root, vaddr_t va)
+{
+    uint64_t *table = table_va(root);
+    for (int l = 4; l >= 1; l--) {
+        uint64_t *e = &table[idx(va, l)];
+        uint64_t span = 1ull << (12 + 9 * (l - 1));
+        if (!(*e & PTE_P))
+            return ALIGN_DOWN(va, span) + span - va;
+        if (l == 1 || (*e & PTE_PS))
+            return 0;
+        table = table_va(*e & PTE_ADDR);
+    }
+    return 0;
+}
+
 uint64_t arch_mmu_unmap(paddr_t root, vaddr_t va, paddr_t *pa)
 {
     uint64_t size;

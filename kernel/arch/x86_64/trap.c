@@ -9,6 +9,9 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/memlayout.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/smp.h"
+#include "sched/sched.h"
 #include "lib/assert.h"
 #include "lib/kprintf.h"
 #include "lib/ksyms.h"
@@ -165,8 +168,19 @@ static __noreturn void kernel_fault(struct trap_frame *f)
     kernel_stop();
 }
 
+static void (*vector_handlers[256])(struct trap_frame *f);
+
+void trap_set_handler(unsigned vector, void (*fn)(struct trap_frame *f))
+{
+    vector_handlers[vector] = fn;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
+    if (f->vector == VEC_NMI) {
+        smp_nmi();
+        return;
+    }
     if (f->vector < 32) {
         if (f->cs & 3)
             kernel_fault(f);          /* ring 3 does not exist yet (phase 5) */
@@ -174,7 +188,13 @@ void trap_dispatch(struct trap_frame *f)
             return;
         kernel_fault(f);
     }
-    if (f->vector == VEC_SPURIOUS)
-        return;
-    kprintf("unexpected interrupt vector %llu\n", (unsigned long long)f->vector);
+    if (f->vector == VEC_SPURIOUS || (f->vector >= VEC_PIC_BASE && f->vector < VEC_PIC_BASE + 16))
+        return;                       /* spurious (LAPIC or a masked 8259): no EOI */
+    void (*fn)(struct trap_frame *) = vector_handlers[f->vector];
+    if (fn)
+        fn(f);
+    else
+        kprintf("unexpected interrupt vector %llu\n", (unsigned long long)f->vector);
+    apic_eoi();
+    sched_irq_exit();
 }

@@ -60,6 +60,8 @@ const char *trap_vector_name(uint64_t vector);
 void idt_init(void);     /* build the shared IDT (once) */
 void idt_load(void);     /* load it on this CPU */
 void trap_dispatch(struct trap_frame *f);
+/* Handler for an interrupt vector (>= 32); EOI and preemption follow it. */
+void trap_set_handler(unsigned vector, void (*fn)(struct trap_frame *f));
 
 /* Print a full crash report for f (used for fatal and planned faults). */
 void trap_report(const struct trap_frame *f, const char *headline);

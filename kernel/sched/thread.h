@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* thread.h - a thread: a kernel stack, saved context, scheduling state.
+ * Kernel threads have proc == NULL; user threads (phase 5) belong to a
+ * process. State, cpu and the queue links are protected by the scheduler
+ * lock of the CPU named by `cpu` (sched.c explains the protocol). */
+#pragma once
+
+#include "lib/types.h"
+#include "lib/list.h"
+#include "mm/kstack.h"
+#include "sched/timerq.h"
+
+enum thread_state {
+    THREAD_NEW,         /* created, not yet started */
+    THREAD_READY,       /* in its CPU's run queue */
+    THREAD_RUNNING,     /* current on its CPU */
+    THREAD_BLOCKED,     /* waiting: for sched_wake() or its timeout */
+    THREAD_DEAD,        /* exited; reaped after its CPU has left its stack */
+};
+
+struct process;
+
+struct thread {
+    uint64_t ksp;                   /* saved stack pointer while switched out (switch.S) */
+    struct kstack kstack;
+    enum thread_state state;        /* cpu's sched lock */
+    uint8_t prio;                   /* 1..SCHED_PRIO_MAX (0 = idle only) */
+    bool is_idle;
+    int16_t pinned;                 /* CPU it must run on, or -1 */
+    uint16_t cpu;                   /* CPU whose queues hold it / that runs it */
+    struct list_node rq_node;       /* cpu's run queue while READY */
+    struct tq_node timer;           /* cpu's timer queue while sleeping with a deadline */
+    long wake_reason;               /* what ended the last block: 0, -MOS_ETIMEDOUT, ... */
+    uint64_t tid;
+    char name[24];
+    void (*entry)(void *arg);
+    void *arg;
+    struct process *proc;           /* NULL for kernel threads */
+    uint32_t refs;                  /* atomic: the scheduler's + thread_get()s */
+    uint64_t runtime_ns;            /* CPU time used (updated at each switch) */
+    uint64_t last_run_ns;           /* when it was last switched in */
+    uint64_t switches;              /* times switched in */
+    struct list_node all_node;      /* global thread list (thread_list_lock) */
+    struct list_node reap_node;     /* cpu's reap list once DEAD */
+    void *arch_ext;                 /* arch extended state (FPU/SSE) for user threads */
+    void *ipc;                      /* IPC state (phase 5) */
+};
+
+#define THREAD_NO_CPU (-1)
+
+/* Create a kernel thread running fn(arg) at prio, pinned to `cpu` (or -1 to
+ * let the scheduler place it). Not started. NULL when out of memory. */
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, unsigned prio, int cpu);
+/* Make a NEW thread runnable (placement: pinned CPU, else the least loaded). */
+void thread_start(struct thread *t);
+/* End the calling thread. */
+__noreturn void thread_exit(void);
+/* Reference counting: the struct stays valid while a reference is held. */
+void thread_get(struct thread *t);
+void thread_put(struct thread *t);
+struct thread *thread_current(void);
+/* Number of threads alive (created and not yet freed), for leak tests. */
+uint64_t thread_count(void);
+/* Free threads that died on this CPU (called where interrupts are on). */
+void thread_reap(void);
+/* Print every thread (debugging, the shell's ps). */
+void thread_dump(void);
