@@ -53,6 +53,9 @@ KERNEL_SRCS :=
 HOST_TESTS  :=
 include $(sort $(wildcard kernel/*.mk kernel/*/*.mk kernel/arch/*/*.mk))
 include $(sort $(wildcard tests/host/*.mk))
+# Userspace: user/*.mk define USER_PROGS and the initrd ($(BUILD)/initrd.tar).
+USER_PROGS :=
+include $(sort $(wildcard user/*.mk))
 
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 
@@ -121,11 +124,12 @@ define make_iso
 	@$(if $(Q),echo "  ISO     $(1)")
 	$(Q)rm -rf $(1).dir && mkdir -p $(1).dir/boot/grub
 	$(Q)cp $(BUILD)/kernel.elf $(1).dir/boot/minimalos.elf
+	$(Q)cp $(BUILD)/initrd.tar $(1).dir/boot/initrd.tar
 	$(Q)sed -e 's|@CMDLINE@|$(2)|' boot/grub.cfg > $(1).dir/boot/grub/grub.cfg
 	$(Q)SOURCE_DATE_EPOCH=0 grub-mkrescue -o $(1) $(1).dir >$(1).log 2>&1 || (cat $(1).log; exit 1)
 endef
 
-$(ISO): $(BUILD)/kernel.elf boot/grub.cfg | setup
+$(ISO): $(BUILD)/kernel.elf $(BUILD)/initrd.tar boot/grub.cfg | setup
 	$(call make_iso,$@,$(CMDLINE))
 
 # The command line is part of the image: rebuild when it changes.
@@ -133,11 +137,11 @@ $(BUILD)/test-cmdline.txt: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(TEST_CMDLINE)' | cmp -s - $@ || echo '$(TEST_CMDLINE)' > $@
 
-$(TEST_ISO): $(BUILD)/kernel.elf boot/grub.cfg $(BUILD)/test-cmdline.txt | setup
+$(TEST_ISO): $(BUILD)/kernel.elf $(BUILD)/initrd.tar boot/grub.cfg $(BUILD)/test-cmdline.txt | setup
 	$(call make_iso,$@,$(TEST_CMDLINE))
 
 # The same tests for plain (multi-threaded) QEMU, where time is the host's.
-$(RT_TEST_ISO): $(BUILD)/kernel.elf boot/grub.cfg $(BUILD)/test-cmdline.txt | setup
+$(RT_TEST_ISO): $(BUILD)/kernel.elf $(BUILD)/initrd.tar boot/grub.cfg $(BUILD)/test-cmdline.txt | setup
 	$(call make_iso,$@,$(TEST_CMDLINE) realtime)
 
 .PHONY: FORCE

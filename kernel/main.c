@@ -25,6 +25,10 @@
 #include "sched/cpu.h"
 #include "sched/sched.h"
 #include "test/ktest.h"
+#include "proc/init.h"
+#include <mos/kinfo.h>
+
+extern bool syscall_log_rejects;
 
 struct cpu cpus[MAX_CPUS];
 unsigned ncpus_online = 1;
@@ -150,19 +154,36 @@ static void phase3_on_kernel_stack(void *arg)
     phase4(bi);
 }
 
-/* The rest of boot runs as a kernel thread, so it can block and sleep. */
+static void phase5(struct boot_info *bi, uint64_t flags)
+{
+    const char *prot = arch_user_cpu_init();
+    kprintf("ring 3: SYSCALL/SYSRET, %s, FPU/SSE state per thread\n", prot);
+    const char *err = init_start(bi, flags);
+    if (err)
+        panic("phase 5 (Alive): FAILED — %s", err);
+    kprintf("phase 5 (Alive): ok — init started\n");
+}
+
+/* The rest of boot runs as a kernel thread, so it can block and sleep. In
+ * test mode the in-kernel tests run first, on a quiet system; then init
+ * runs the userspace suite and ends the run. */
 static void kmain_thread(void *arg)
 {
     struct boot_info *bi = arg;
-    kprintf("phase 5 (Alive): not yet\n");
-    char filter[64] = "";
+    uint64_t flags = 0;
+    syscall_log_rejects = cmdline_has(bi->cmdline, "debug");
     if (cmdline_has(bi->cmdline, "test")) {
+        char filter[64] = "";
+        flags |= MOS_BOOT_TEST;
         cmdline_get(bi->cmdline, "test", filter, sizeof filter);
         ktest_exact_time = !cmdline_has(bi->cmdline, "realtime");
+        if (!ktest_exact_time)
+            flags |= MOS_BOOT_REALTIME;
         unsigned failed = ktest_run_all(filter);
-        arch_qemu_exit(failed ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
+        if (failed || cmdline_has(bi->cmdline, "kernel-only"))
+            arch_qemu_exit(failed ? QEMU_EXIT_FAILURE : QEMU_EXIT_SUCCESS);
     }
-    kprintf("MinimalOS: nothing more to run yet (phase 5 is next); CPUs idle.\n");
+    phase5(bi, flags);
 }
 
 void arch_platform_init(const struct boot_info *bi, char *summary, size_t len);

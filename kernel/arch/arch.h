@@ -94,3 +94,24 @@ void arch_timer_arm(uint64_t deadline_ns);
 void arch_timer_disarm(void);
 /* Ask CPU `cpu` to reschedule (IPI). */
 void arch_send_resched(unsigned cpu);
+
+/* The address of the last page fault on this CPU (CR2). */
+uint64_t arch_fault_address(void);
+
+/* Size of the saved user state at the top of a user thread's kernel stack. */
+#define ARCH_USER_FRAME_SIZE (22 * 8)
+
+/* User threads. Lay out t's kernel stack so that its first switch enters
+ * user mode at entry with RSP = stack, RDI = arg, every other register 0. */
+void arch_user_thread_init(struct thread *t, uint64_t entry, uint64_t stack, uint64_t arg);
+/* Extended (FPU/SSE) state for a user thread: allocated in its initial
+ * state; NULL when out of memory. */
+void *arch_ext_alloc(void);
+void arch_ext_free(void *ext);
+#define ARCH_EXT_SIZE 512
+/* t runs on this CPU: reload what arch_thread_switch would set up for it
+ * (the I/O permission bitmap after a change). */
+void arch_thread_refresh(struct thread *t);
+/* Per-CPU setup for ring 3: SYSCALL MSRs, SSE, SMEP/SMAP. Returns a
+ * description of the protections enabled (for the boot log). */
+const char *arch_user_cpu_init(void);

@@ -510,3 +510,12 @@ bool pmm_check(void)
         kprintf("pmm_check: %s\n", why);
     return why == NULL;
 }
+
+bool pmm_is_ram(paddr_t pa)
+{
+    uint64_t f = pa >> PAGE_SHIFT;
+    for (uint32_t i = 0; i < pmm_nusable_ranges; i++)
+        if (f >= pmm_usable[i].first && f < pmm_usable[i].end)
+            return true;
+    return ranges_overlap((struct frame_range){ f, f + 1 }, pmm_kernel_frames);
+}

@@ -56,3 +56,7 @@ uint64_t pmm_top(void);             /* highest usable address + 1 */
 /* Invariant checker: the free counter equals the number of clear bits and
  * no bit beyond nframes is clear. */
 bool pmm_check(void);
+
+/* Is pa inside memory that was usable RAM at boot (or the kernel image)?
+ * Device capabilities must never map such frames. */
+bool pmm_is_ram(paddr_t pa);

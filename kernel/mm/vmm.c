@@ -10,6 +10,7 @@
 #include "mm/vmm.h"
 #include "mm/pmm.h"
 #include "mm/tlb.h"
+#include "mm/quota.h"
 #include "arch/arch.h"
 #include "arch/x86_64/memlayout.h"
 #include "lib/assert.h"
@@ -43,8 +44,15 @@ void *pa_to_kva(paddr_t pa)
 static paddr_t table_alloc(void *ctx)
 {
     struct vm_space *vs = ctx;
+    if (vs->quota && quota_charge(vs->quota, PAGE_SIZE))
+        return 0;
     paddr_t pa = pmm_alloc();
-    if (pa && vs != &kernel_vm)
+    if (!pa) {
+        if (vs->quota)
+            quota_refund(vs->quota, PAGE_SIZE);
+        return 0;
+    }
+    if (vs != &kernel_vm)
         vs->table_pages++;
     return pa;
 }

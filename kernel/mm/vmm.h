@@ -10,6 +10,8 @@
 #include "lib/spinlock.h"
 #include "boot/boot_info.h"
 
+struct quota;
+
 /* Protection bits (a mapping is always readable). */
 #define VM_READ     0x01
 #define VM_WRITE    0x02
@@ -25,6 +27,7 @@ struct vm_space {
     struct spinlock lock;       /* page-table updates of this space */
     uint64_t table_pages;       /* page-table pages owned (user half only) */
     void *owner;                /* the process, or NULL for the kernel */
+    struct quota *quota;        /* charged for each page-table page (big_lock), or NULL */
 };
 
 extern struct vm_space kernel_vm;

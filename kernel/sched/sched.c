@@ -67,7 +67,7 @@ static void wake_locked(struct cpu *c, struct thread *t, long reason)
 {
     tq_remove(&c->tq, &t->timer);
     t->wake_reason = reason;
-    if (c->current == t) {            /* has not switched out yet */
+    if (c->current == t) {            /* has not switched out yet (cannot happen: defensive) */
         t->state = THREAD_RUNNING;
         return;
     }
@@ -181,6 +181,15 @@ void sched_thread_entry(struct thread *t)
     thread_exit();
 }
 
+/* First code of a new user thread (arch_user_trampoline): returns the
+ * trap frame to leave through. */
+void *sched_user_thread_entry(struct thread *t);
+void *sched_user_thread_entry(struct thread *t)
+{
+    finish_switch();
+    return (void *)(t->kstack.top - ARCH_USER_FRAME_SIZE);
+}
+
 void sched_init_cpu(struct cpu *c, struct kstack *stack)
 {
     struct thread *idle = &idle_threads[c->id];
@@ -236,21 +245,31 @@ void thread_yield(void)
 
 void thread_sleep_ns(uint64_t ns)
 {
-    uint64_t f = arch_irq_save();
-    struct cpu *c = this_cpu();
-    spin_lock(&c->lock);
-    struct thread *t = c->current;
-    t->state = THREAD_BLOCKED;
-    tq_insert(&c->tq, &t->timer, now_ns() + ns);
-    schedule_locked(false);
-    arch_irq_restore(f);
+    uint64_t deadline = now_ns() + ns;
+    /* A stray sched_wake may end a block early: sleep again until due. */
+    while (now_ns() < deadline) {
+        uint64_t f = arch_irq_save();
+        struct cpu *c = this_cpu();
+        spin_lock(&c->lock);
+        struct thread *t = c->current;
+        t->state = THREAD_BLOCKED;
+        tq_insert(&c->tq, &t->timer, deadline);
+        schedule_locked(false);
+        arch_irq_restore(f);
+    }
 }
 
 void sched_prepare_block(void)
 {
-    struct thread *t = this_cpu()->current;
+    uint64_t f = arch_irq_save();
+    struct cpu *c = this_cpu();
+    spin_lock(&c->lock);
+    struct thread *t = c->current;
     t->wake_reason = 0;
-    __atomic_store_n(&t->state, THREAD_BLOCKED, __ATOMIC_RELEASE);
+    t->wake_pending = false;
+    t->blocking = true;             /* stays RUNNING: preemption here must not lose it */
+    spin_unlock(&c->lock);
+    arch_irq_restore(f);
 }
 
 long sched_block(uint64_t deadline_ns)
@@ -259,12 +278,14 @@ long sched_block(uint64_t deadline_ns)
     struct cpu *c = this_cpu();
     spin_lock(&c->lock);
     struct thread *t = c->current;
-    if (t->state != THREAD_BLOCKED) {            /* woken already */
-        t->state = THREAD_RUNNING;
+    t->blocking = false;
+    if (t->wake_pending) {                      /* woken before we got here */
+        t->wake_pending = false;
         spin_unlock(&c->lock);
         arch_irq_restore(f);
         return t->wake_reason;
     }
+    t->state = THREAD_BLOCKED;
     if (deadline_ns)
         tq_insert(&c->tq, &t->timer, deadline_ns);
     schedule_locked(false);
@@ -305,9 +326,14 @@ bool sched_wake(struct thread *t, long reason)
         spin_unlock(&c->lock);
     }
     if (t->state != THREAD_BLOCKED) {
+        bool caught = t->blocking && !t->wake_pending;
+        if (caught) {                           /* between prepare and block: remember it */
+            t->wake_pending = true;
+            t->wake_reason = reason;
+        }
         spin_unlock(&c->lock);
         arch_irq_restore(f);
-        return false;
+        return caught;
     }
     c = place_on_idle(c, t);
     wake_locked(c, t, reason);

@@ -24,7 +24,18 @@ __noreturn void sched_exit_current(void);
 
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, unsigned prio, int cpu)
 {
-    if (prio < 1 || prio > SCHED_PRIO_MAX || cpu >= (int)MAX_CPUS)
+    struct thread *t = thread_alloc(name, prio, cpu);
+    if (!t)
+        return NULL;
+    t->entry = fn;
+    t->arg = arg;
+    arch_thread_init(t);
+    return t;
+}
+
+struct thread *thread_alloc(const char *name, unsigned prio, int cpu)
+{
+    if (prio < 1 || prio > SCHED_PRIO_MAX || cpu < -1 || cpu >= (int)ncpus_online)
         return NULL;
     thread_reap();
     if (!thread_cache) {
@@ -43,14 +54,13 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, un
     t->prio = (uint8_t)prio;
     t->pinned = (int16_t)cpu;
     t->cpu = cpu >= 0 ? (uint16_t)cpu : 0;
-    t->entry = fn;
-    t->arg = arg;
     t->refs = 1;
     t->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
     strncpy(t->name, name, sizeof t->name - 1);
     tq_node_init(&t->timer);
     list_node_init(&t->rq_node);
-    arch_thread_init(t);
+    list_node_init(&t->ipc_node);
+    list_node_init(&t->proc_node);
     uint64_t f = spin_lock_irqsave(&thread_list_lock);
     list_push_back(&thread_list, &t->all_node);
     threads_alive++;
@@ -67,6 +77,8 @@ static void thread_free(struct thread *t)
 {
     assert(t->state == THREAD_DEAD || t->state == THREAD_NEW);
     kstack_free(&t->kstack);
+    if (t->arch_ext)
+        arch_ext_free(t->arch_ext);
     uint64_t f = spin_lock_irqsave(&thread_list_lock);
     list_remove(&t->all_node);
     threads_alive--;                    /* last: a count of 0 means all is freed */

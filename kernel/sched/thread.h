@@ -31,6 +31,8 @@ struct thread {
     struct list_node rq_node;       /* cpu's run queue while READY */
     struct tq_node timer;           /* cpu's timer queue while sleeping with a deadline */
     long wake_reason;               /* what ended the last block: 0, -MOS_ETIMEDOUT, ... */
+    bool blocking;                  /* between sched_prepare_block and sched_block */
+    bool wake_pending;              /* a wake arrived in that window (reason in wake_reason) */
     uint64_t tid;
     char name[24];
     void (*entry)(void *arg);
@@ -43,7 +45,26 @@ struct thread {
     struct list_node all_node;      /* global thread list (thread_list_lock) */
     struct list_node reap_node;     /* cpu's reap list once DEAD */
     void *arch_ext;                 /* arch extended state (FPU/SSE) for user threads */
-    void *ipc;                      /* IPC state (phase 5) */
+
+    /* User threads (proc != NULL); big_lock unless noted. */
+    struct list_node proc_node;     /* in proc->threads */
+    uint64_t ipc_buf;               /* user address of its IPC buffer, 0 = none */
+    volatile bool killed;           /* leave at the next return to user mode (any CPU sets it) */
+    bool exiting;                   /* uthread_exit has run */
+    bool parked;                    /* in thread_block */
+    bool wake_pending_user;         /* thread_wake arrived while not parked */
+
+    /* IPC (big_lock). */
+    uint8_t ipc_state;              /* IPC_* (ipc/ipc.h) */
+    uint32_t ipc_flags;             /* receive flags while RECV_BLOCKED */
+    struct list_node ipc_node;      /* in ipc_ep's send or receive queue */
+    struct endpoint *ipc_ep;        /* endpoint it is queued on (holds a reference) */
+    struct cap_slot *ipc_slot;      /* capability it is queued through */
+    uint64_t ipc_badge;             /* send-blocked: the badge of that capability */
+    long ipc_result;                /* set by whoever ends the wait (under big_lock) */
+    struct thread *reply_to;        /* server: caller waiting for our implicit reply */
+    struct thread *replier;         /* caller: server holding our reply right (implicit) */
+    uint64_t reply_ticket;          /* caller: identifies the current call (REPLY caps) */
 };
 
 #define THREAD_NO_CPU (-1)
@@ -51,6 +72,9 @@ struct thread {
 /* Create a kernel thread running fn(arg) at prio, pinned to `cpu` (or -1 to
  * let the scheduler place it). Not started. NULL when out of memory. */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, unsigned prio, int cpu);
+/* A thread object with a stack but no first frame yet (the caller lays it
+ * out: arch_thread_init or arch_user_thread_init). NULL when out of memory. */
+struct thread *thread_alloc(const char *name, unsigned prio, int cpu);
 /* Make a NEW thread runnable (placement: pinned CPU, else the least loaded). */
 void thread_start(struct thread *t);
 /* End the calling thread. */

@@ -5,7 +5,6 @@
  * by assembly (syscall entry) and are fixed by static asserts in gdt.c. */
 #pragma once
 
-#include "lib/types.h"
 
 #define GDT_KCODE   0x08
 #define GDT_KDATA   0x10
@@ -26,6 +25,9 @@
 #define ARCH_CPU_SELF        0
 #define ARCH_CPU_KERNEL_RSP  8
 #define ARCH_CPU_USER_RSP    16
+
+#ifndef __ASSEMBLY__
+#include "lib/types.h"
 
 struct tss {
     uint32_t reserved0;
@@ -50,7 +52,7 @@ struct arch_cpu {
      * loaded from the running process's on every switch (IOPORT caps). */
     struct tss tss __attribute__((aligned(16)));
     uint8_t iomap[8192 + 1];
-    uint16_t iomap_owner_gen;         /* which process's bitmap is loaded */
+    uint64_t iomap_owner_gen;         /* which bitmap version is loaded (global, unique) */
 };
 
 /* This CPU's arch_cpu (valid once arch_cpu_init has run on it). */
@@ -64,3 +66,4 @@ static inline struct arch_cpu *arch_this_cpu(void)
 struct cpu;
 /* Point IST slot `ist` (1..IST_COUNT) of c's TSS at a new stack top. */
 void arch_set_ist(struct cpu *c, unsigned ist, uint64_t top);
+#endif /* __ASSEMBLY__ */

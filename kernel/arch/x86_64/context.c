@@ -7,10 +7,23 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc.h"
+#include "arch/x86_64/memlayout.h"
+#include "arch/x86_64/trap.h"
+#include "mm/kheap.h"
+#include "mm/vmm.h"
+#include "lib/string.h"
 #include "sched/cpu.h"
 #include "sched/thread.h"
 
-extern char arch_thread_trampoline[];
+extern char arch_thread_trampoline[], arch_user_trampoline[], syscall_entry[];
+bool uaccess_smap;                          /* uaccess.S opens user access only when set */
+static struct kcache *ext_cache;
+
+/* What the generic kernel says about a thread's address space (process.c). */
+paddr_t thread_vm_root(struct thread *t);
+const uint8_t *thread_iomap(struct thread *t, uint64_t *owner_gen);
+
+#define VEC_SYSCALL 0x100
 
 void arch_thread_init(struct thread *t)
 {
@@ -26,12 +39,106 @@ void arch_thread_init(struct thread *t)
     t->ksp = (uint64_t)sp;
 }
 
+void arch_user_thread_init(struct thread *t, uint64_t entry, uint64_t stack, uint64_t arg)
+{
+    struct trap_frame *f = (struct trap_frame *)(t->kstack.top - sizeof(struct trap_frame));
+    memset(f, 0, sizeof *f);
+    f->vector = VEC_SYSCALL;
+    f->rip = entry;
+    f->cs = USER_CS;
+    f->rflags = RFLAGS_IF | 0x2;
+    f->rsp = stack;
+    f->ss = USER_DS;
+    f->rdi = arg;
+    uint64_t *sp = (uint64_t *)f;
+    *--sp = (uint64_t)arch_user_trampoline;     /* arch_switch returns here */
+    *--sp = 0;                                  /* rbp */
+    *--sp = (uint64_t)t;                        /* rbx: the thread */
+    *--sp = 0;                                  /* r12 */
+    *--sp = 0;                                  /* r13 */
+    *--sp = 0;                                  /* r14 */
+    *--sp = 0;                                  /* r15 */
+    t->ksp = (uint64_t)sp;
+}
+
+void *arch_ext_alloc(void)
+{
+    if (!ext_cache)
+        ext_cache = kcache_create("fpu", ARCH_EXT_SIZE, 64);
+    uint8_t *x = ext_cache ? kcache_alloc(ext_cache) : NULL;
+    if (x) {
+        /* FXSAVE image of the reset state: FCW 0x37F, MXCSR 0x1F80. */
+        *(uint16_t *)(x + 0) = 0x37F;
+        *(uint32_t *)(x + 24) = 0x1F80;
+        *(uint32_t *)(x + 28) = 0xFFFF;         /* MXCSR_MASK as saved by FXSAVE */
+    }
+    return x;
+}
+
+void arch_ext_free(void *ext)
+{
+    kcache_free(ext_cache, ext);
+}
+
+static void load_iomap(struct arch_cpu *a, struct thread *t)
+{
+    uint64_t gen = 0;
+    const uint8_t *map = thread_iomap(t, &gen);
+    uint16_t on = (uint16_t)(offsetof(struct arch_cpu, iomap) - offsetof(struct arch_cpu, tss));
+    if (!map) {
+        a->tss.iomap_base = 0xFFFF;             /* beyond the TSS limit: every port denied */
+        return;
+    }
+    if (a->iomap_owner_gen != gen) {
+        memcpy(a->iomap, map, 8192);
+        a->iomap_owner_gen = gen;
+    }
+    a->tss.iomap_base = on;
+}
+
 void arch_thread_switch(struct thread *prev, struct thread *next)
 {
-    (void)prev;
     struct arch_cpu *a = arch_this_cpu();
     a->tss.rsp[0] = next->kstack.top;
     a->kernel_rsp = next->kstack.top;
+    if (prev->arch_ext)
+        __asm__ volatile("fxsave64 (%0)" :: "r"(prev->arch_ext) : "memory");
+    if (next->arch_ext)
+        __asm__ volatile("fxrstor64 (%0)" :: "r"(next->arch_ext) : "memory");
+    paddr_t root = thread_vm_root(next);
+    if ((read_cr3() & ~0xFFFull) != root)
+        write_cr3(root);
+    load_iomap(a, next);
+}
+
+void arch_thread_refresh(struct thread *t)
+{
+    load_iomap(arch_this_cpu(), t);
+}
+
+const char *arch_user_cpu_init(void)
+{
+    uint32_t a, b, c, d;
+    /* SYSCALL: kernel CS/SS from STAR[47:32], user CS/SS = STAR[63:48] + 16/8. */
+    wrmsr(MSR_STAR, ((uint64_t)(GDT_UCODE32 | 3) << 48) | ((uint64_t)GDT_KCODE << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_FMASK, RFLAGS_IF | (1u << 8) | (1u << 10) | RFLAGS_AC);   /* IF TF DF AC */
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    /* SSE for user code: FXSAVE/FXRSTOR, no x87 emulation, no lazy switching. */
+    write_cr0((read_cr0() | (1u << 1)) & ~((1u << 2) | (1u << 3)));   /* MP on, EM and TS off */
+    uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+    cpuid(7, 0, &a, &b, &c, &d);
+    bool smep = (b >> 7) & 1, smap = (b >> 20) & 1;
+    if (smep)
+        cr4 |= CR4_SMEP;
+    if (smap)
+        cr4 |= CR4_SMAP;
+    write_cr4(cr4);
+    if (smap) {
+        uaccess_smap = true;
+        clac();
+    }
+    return smep && smap ? "SMEP+SMAP" : smep ? "SMEP" : smap ? "SMAP" : "no SMEP/SMAP";
 }
 
 void arch_idle(void)

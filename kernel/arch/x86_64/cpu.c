@@ -61,3 +61,8 @@ void arch_qemu_exit(unsigned code)
     outl(0xF4, code);     /* isa-debug-exit: QEMU exits with (code << 1) | 1 */
     arch_halt();
 }
+
+uint64_t arch_fault_address(void)
+{
+    return read_cr2();
+}

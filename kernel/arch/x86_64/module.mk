@@ -5,3 +5,4 @@ KERNEL_SRCS += kernel/arch/x86_64/ktest_faults.c
 KERNEL_SRCS += kernel/arch/x86_64/apic.c kernel/arch/x86_64/ioapic.c kernel/arch/x86_64/tsc.c \
                kernel/arch/x86_64/switch.S kernel/arch/x86_64/context.c kernel/arch/x86_64/smp.c \
                kernel/arch/x86_64/trampoline.S kernel/arch/x86_64/platform.c
+KERNEL_SRCS += kernel/arch/x86_64/syscall.S kernel/arch/x86_64/uaccess.S

@@ -138,6 +138,7 @@ void smp_ap_entry(struct cpu *c)
     arch_cpu_init(c);
     arch_mmu_cpu_init();
     arch_mmu_switch(kernel_vm.root);
+    arch_user_cpu_init();
     apic_init_cpu();
     sched_init_cpu(c, &idle_stacks[c->id]);
     c->online = true;

@@ -12,6 +12,7 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/smp.h"
 #include "sched/sched.h"
+#include "proc/process.h"
 #include "lib/assert.h"
 #include "lib/kprintf.h"
 #include "lib/ksyms.h"
@@ -175,6 +176,26 @@ void trap_set_handler(unsigned vector, void (*fn)(struct trap_frame *f))
     vector_handlers[vector] = fn;
 }
 
+/* A fault inside a user-memory copy routine (uaccess.S) resumes at the
+ * routine's fault label, which returns -MOS_EFAULT. */
+extern const char arch_copy_user[], arch_copy_user_fault[], arch_copy_user_end[];
+extern const char arch_fill_user[], arch_fill_user_fault[], arch_fill_user_end[];
+
+static bool uaccess_fixup(struct trap_frame *f)
+{
+    if (f->vector != VEC_PF && f->vector != VEC_GP)
+        return false;
+    if (f->rip >= (uint64_t)arch_copy_user && f->rip < (uint64_t)arch_copy_user_end) {
+        f->rip = (uint64_t)arch_copy_user_fault;
+        return true;
+    }
+    if (f->rip >= (uint64_t)arch_fill_user && f->rip < (uint64_t)arch_fill_user_end) {
+        f->rip = (uint64_t)arch_fill_user_fault;
+        return true;
+    }
+    return false;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
     if (f->vector == VEC_NMI) {
@@ -183,8 +204,8 @@ void trap_dispatch(struct trap_frame *f)
     }
     if (f->vector < 32) {
         if (f->cs & 3)
-            kernel_fault(f);          /* ring 3 does not exist yet (phase 5) */
-        if (catch_planned(f))
+            process_fault(f);         /* kills the process; never returns */
+        if (uaccess_fixup(f) || catch_planned(f))
             return;
         kernel_fault(f);
     }
@@ -197,4 +218,6 @@ void trap_dispatch(struct trap_frame *f)
         kprintf("unexpected interrupt vector %llu\n", (unsigned long long)f->vector);
     apic_eoi();
     sched_irq_exit();
+    if (f->cs & 3)
+        uthread_return_check();
 }

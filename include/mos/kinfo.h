@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* kinfo.h - the kernel information page: read-only, mapped at MOS_KINFO_ADDR
+ * in every process. Time: now_ns = (rdtsc() - tsc_base) * tsc_mult >> 32. */
+#pragma once
+
+#include <mos/types.h>
+
+#define MOS_KINFO_ADDR  0x00007FFFFFFF0000ull
+#define MOS_KINFO_MAGIC 0x4F464E494B534F4Dull   /* "MOSKINFO" */
+
+struct mos_kinfo {
+    uint64_t magic;
+    uint64_t tsc_hz;
+    uint64_t tsc_mult;          /* ns per TSC tick, 32.32 fixed point */
+    uint64_t tsc_base;          /* 0: time counts from CPU reset, like the kernel log */
+    uint32_t ncpus;
+    uint32_t page_size;
+    uint64_t total_frames;
+    uint64_t boot_flags;        /* MOS_BOOT_* */
+};
+_Static_assert(sizeof(struct mos_kinfo) == 56, "ABI: mos_kinfo");
+
+#define MOS_BOOT_TEST      1u   /* booted with "test": init runs the test suite */
+#define MOS_BOOT_REALTIME  2u   /* time follows a preemptible host (see docs/testing.md) */
+#define MOS_BOOT_BENCH     4u
+#define MOS_BOOT_FUZZ      8u

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* proc.h - creating processes and threads. */
+#pragma once
+
+#include <mos/types.h>
+
+/* proc_create's argument. */
+struct mos_proc_args {
+    uint64_t quota_pages;       /* memory it may use (frames, page tables, kernel
+                                 * objects), taken from the creator's own quota */
+    uint32_t cspace_slots;      /* capability slots (16..65536) */
+    mos_handle_t exit_ep;       /* ENDPOINT (WRITE) notified when it dies, or 0 */
+    char     name[32];          /* for ps and logs (NUL-terminated) */
+};
+_Static_assert(sizeof(struct mos_proc_args) == 48, "ABI: mos_proc_args");
+
+/* thread_create's prio|cpu argument. */
+#define MOS_THREAD_PRIO(p)   ((uint64_t)(p) & 0xFF)      /* 1..31 */
+#define MOS_THREAD_CPU(c)    (((uint64_t)(c) + 1) << 8)  /* pin to CPU c; 0 = anywhere */
+
+/* Memory mapping protections (mem_map). */
+#define MOS_PROT_READ   1u
+#define MOS_PROT_WRITE  2u
+#define MOS_PROT_EXEC   4u

@@ -1,0 +1,1 @@
+KERNEL_SRCS += kernel/ipc/endpoint.c kernel/ipc/ipc.c

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+/* uthread.c - user threads: creation inside a process (charged to its
+ * quota), killing (a flag checked on every return to user mode, plus a
+ * wake-up or an IPI so the thread gets there soon), and exit, which cancels
+ * the thread's IPC state and, for the last thread, tears the process down.
+ * Locking: big_lock for the process's thread list and IPC state. */
+#include "proc/process.h"
+#include "ipc/ipc.h"
+#include "arch/arch.h"
+#include "arch/x86_64/memlayout.h"
+#include "lib/assert.h"
+#include "lib/klock.h"
+#include "mm/vmm.h"
+#include "sched/cpu.h"
+#include "sched/sched.h"
+#include <mos/errors.h>
+#include <mos/ipc.h>
+
+#define THREAD_CHARGE (sizeof(struct thread) + KSTACK_SIZE + ARCH_EXT_SIZE)
+
+void process_last_thread_gone(struct process *p);
+
+paddr_t thread_vm_root(struct thread *t);
+paddr_t thread_vm_root(struct thread *t)
+{
+    return t->proc ? t->proc->vs.root : kernel_vm.root;
+}
+
+const uint8_t *thread_iomap(struct thread *t, uint64_t *gen);
+const uint8_t *thread_iomap(struct thread *t, uint64_t *gen)
+{
+    if (!t->proc || !t->proc->iomap)
+        return NULL;
+    *gen = t->proc->iomap_gen;
+    return t->proc->iomap;
+}
+
+int uthread_create(struct process *p, uint64_t entry, uint64_t stack, uint64_t arg, unsigned prio,
+                   int cpu, uint64_t ipc_buf, struct thread **out)
+{
+    assert(klock_held());
+    if (entry >= USER_TOP || entry < USER_BASE || stack > USER_TOP || prio < 1 || prio > SCHED_PRIO_MAX ||
+        cpu >= (int)ncpus_online || cpu < -1)
+        return -MOS_EINVAL;
+    if (ipc_buf && (!IS_ALIGNED(ipc_buf, PAGE_SIZE) || ipc_buf < USER_BASE ||
+                    ipc_buf > USER_TOP - MOS_IPC_BUFFER_PAGES * PAGE_SIZE))
+        return -MOS_EINVAL;
+    if (p->state != MOS_PROC_ALIVE || p->dying)
+        return -MOS_EDEAD;
+    if (process_charge(p, THREAD_CHARGE))
+        return -MOS_ENOMEM;
+    struct thread *t = thread_alloc(p->name, prio, cpu);
+    void *ext = t ? arch_ext_alloc() : NULL;
+    if (!t || !ext) {
+        if (t) {
+            t->state = THREAD_DEAD;
+            thread_put(t);
+        }
+        process_refund(p, THREAD_CHARGE);
+        return -MOS_ENOMEM;
+    }
+    t->arch_ext = ext;
+    arch_user_thread_init(t, entry, stack, arg);
+    t->proc = p;
+    t->ipc_buf = ipc_buf;
+    kobj_get(&p->obj);
+    list_push_back(&p->threads, &t->proc_node);
+    p->nthreads++;
+    thread_start(t);
+    *out = t;
+    return 0;
+}
+
+void uthread_kill(struct thread *t)
+{
+    t->killed = true;
+    sched_wake(t, -MOS_EDEAD);
+    if (t->state == THREAD_RUNNING && t != thread_current())
+        arch_send_resched(t->cpu);
+}
+
+void uthread_exit(void)
+{
+    struct thread *t = thread_current();
+    struct process *p = t->proc;
+    uint64_t fl = klock();
+    assert(p && !t->exiting);
+    t->exiting = true;
+    ipc_thread_exit(t);
+    list_remove(&t->proc_node);
+    p->nthreads--;
+    process_refund(p, THREAD_CHARGE);
+    if (p->nthreads == 0)
+        process_last_thread_gone(p);
+    t->proc = NULL;                 /* from here on it runs as a kernel thread */
+    kobj_put(&p->obj);
+    kobj_run_deferred();
+    kunlock(fl);
+    thread_exit();
+}
+
+void uthread_return_check(void)
+{
+    struct thread *t = thread_current();
+    if (unlikely(t->killed) && t->proc)
+        uthread_exit();
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* syscall.h - the system call layer: one handler per call of
+ * include/mos/syscalls.def, each taking the caller's saved user state
+ * (arguments in f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9) and returning
+ * the result (>= 0) or -MOS_E*. Handlers validate everything before they
+ * change anything. */
+#pragma once
+
+#include "lib/types.h"
+#include <mos/types.h>
+
+struct trap_frame;
+struct process;
+struct cap_slot;
+
+#define X(name, num, kinds, nargs) long sys_##name(struct trap_frame *f);
+#include <mos/syscalls.def>
+#undef X
+
+/* The process named by h: MOS_SELF is the caller's own; otherwise a
+ * PROCESS capability with `rights`, whose process must be alive. */
+__must_check long syscall_target(mos_handle_t h, uint32_t rights, struct process **out);
+
+/* Log why a call was refused (debug builds), return err. */
+long reject(long err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Calls made and refused, per number (tests, fuzzing statistics). */
+uint64_t syscall_count(unsigned nr);

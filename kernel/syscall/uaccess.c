@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+/* uaccess.c - range checks in front of the arch copy routines (uaccess.S).
+ * The copy is done once into kernel memory; callers validate the kernel
+ * copy, never the user buffer (no time-of-check/time-of-use window). */
+#include "syscall/uaccess.h"
+#include "arch/x86_64/memlayout.h"
+#include <mos/errors.h>
+
+long arch_copy_user(void *dst, const void *src, size_t n);
+long arch_fill_user(void *dst, int byte, size_t n);
+
+bool user_range_ok(uint64_t va, uint64_t len)
+{
+    return va <= USER_TOP && len <= USER_TOP - va;
+}
+
+int copy_from_user(void *dst, uptr_t src, size_t len)
+{
+    if (!user_range_ok(src.va, len))
+        return -MOS_EFAULT;
+    if (!len)
+        return 0;
+    return (int)arch_copy_user(dst, (const void *)src.va, len);
+}
+
+int copy_to_user(uptr_t dst, const void *src, size_t len)
+{
+    if (!user_range_ok(dst.va, len))
+        return -MOS_EFAULT;
+    if (!len)
+        return 0;
+    return (int)arch_copy_user((void *)dst.va, src, len);
+}
+
+int clear_user(uptr_t dst, size_t len)
+{
+    if (!user_range_ok(dst.va, len))
+        return -MOS_EFAULT;
+    if (!len)
+        return 0;
+    return (int)arch_fill_user((void *)dst.va, 0, len);
+}
+
+int copy_string_from_user(char *dst, uptr_t src, size_t max)
+{
+    /* Chunked so a string near the end of a mapping does not fault on the
+     * bytes past its NUL. */
+    size_t got = 0;
+    while (got < max) {
+        size_t chunk = MIN((size_t)64, max - got);
+        uint64_t page_left = PAGE_SIZE - ((src.va + got) & (PAGE_SIZE - 1));
+        chunk = MIN(chunk, (size_t)page_left);
+        int err = copy_from_user(dst + got, uptr(src.va + got), chunk);
+        if (err)
+            return err;
+        for (size_t i = got; i < got + chunk; i++)
+            if (dst[i] == '\0')
+                return 0;
+        got += chunk;
+    }
+    dst[max - 1] = '\0';
+    return -MOS_ENAMETOOLONG;
+}
