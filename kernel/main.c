@@ -196,7 +196,7 @@ static __noreturn void phase4(struct boot_info *bi)
     sched_init_cpu(&cpus[0], &boot_kstack);
     unsigned n = arch_start_cpus();
     kprintf("phase 4 (Can Think): ok — %u CPU%s, %s\n", n, n == 1 ? "" : "s", summary);
-    struct thread *t = thread_create("kmain", kmain_thread, bi, SCHED_PRIO_DEFAULT, -1);
+    struct thread *t = thread_create("kmain", kmain_thread, bi, SCHED_PRIO_MAX - 1, -1);
     if (!t)
         panic("phase 4: cannot create the kmain thread");
     thread_start(t);

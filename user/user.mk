@@ -25,7 +25,7 @@ USER_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector -fno-pic -f
                -fno-asynchronous-unwind-tables -fno-strict-aliasing \
                -Wall -Wextra -Werror -Wundef -Wstrict-prototypes -Wmissing-prototypes \
                -ffile-prefix-map=$(CURDIR)/= \
-               -Iinclude -Iuser/lib/include -Ikernel -I$(BUILD)/gen -MMD -MP
+               -Iinclude -Iuser/lib/include -Iuser/tests -Ikernel -I$(BUILD)/gen -MMD -MP
 USER_ASFLAGS := -Iinclude -Iuser/lib/include -I$(BUILD)/gen -MMD -MP -D__ASSEMBLY__
 ifneq ($(findstring clang,$(CC)),)
 USER_CFLAGS  += -Wno-unused-command-line-argument
@@ -33,10 +33,10 @@ USER_ASFLAGS += -Wno-unused-command-line-argument
 endif
 USER_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T user/lib/user.ld
 
-USER_LIB_SRCS := user/lib/start.c user/lib/start_block.c user/lib/ipc.c user/lib/ipc_stubs.S \
+USER_LIB_SRCS := user/lib/start.c user/lib/start_block.c user/lib/ipc.c user/lib/ipc_stubs.S user/lib/thread.c \
                  user/lib/printf.c user/lib/malloc.c user/lib/umalloc.c user/lib/elf_load.c \
                  kernel/lib/string.c kernel/lib/kprintf.c kernel/lib/strerror.c \
-                 kernel/lib/elf.c kernel/lib/tar.c
+                 kernel/lib/elf.c kernel/lib/tar.c kernel/lib/cmdline.c
 USER_LIB_OBJS := $(patsubst %,$(USER_OBJ)/%.o,$(USER_LIB_SRCS)) $(USER_OBJ)/gen/user_syscalls.S.o
 
 # ---------------------------------------------------------------- generated
@@ -103,9 +103,10 @@ $(INITRD): $(USER_ELFS) $(USER_ROOTFS_FILES) $(BUILD)/user/progs.txt tools/mkini
 	    echo "user.mk: no rules for $(filter-out $(USER_RULES_MADE),$(USER_PROGS)):" \
 	         "add them in a user/*.mk that sorts before user/user.mk" >&2; exit 1)
 	@$(if $(Q),echo "  INITRD  $@")
-	$(Q)rm -rf $(BUILD)/initrd && mkdir -p $(BUILD)/initrd/bin
+	$(Q)rm -rf $(BUILD)/initrd && mkdir -p $(BUILD)/initrd/bin/tests
 	$(Q)$(foreach p,$(sort $(USER_PROGS)),\
-	    $(OBJCOPY) --strip-debug $(BUILD)/user/$(p).elf $(BUILD)/initrd/bin/$(notdir $(p)) &&) true
+	    $(OBJCOPY) --strip-debug $(BUILD)/user/$(p).elf \
+	        $(BUILD)/initrd/bin/$(if $(filter tests/%,$(p)),tests/)$(notdir $(p)) &&) true
 	$(Q)$(PYTHON) tools/mkinitrd.py $@ user/rootfs $(BUILD)/initrd
 
 .PHONY: user-all

@@ -17,8 +17,16 @@ struct mos_kinfo {
     uint32_t page_size;
     uint64_t total_frames;
     uint64_t boot_flags;        /* MOS_BOOT_* */
+    /* Live counters, updated by the kernel as they change (for the shell's
+     * `mem`, and for leak tests). A value may be stale by one operation. */
+    volatile uint64_t free_frames;      /* physical frames free */
+    volatile uint64_t heap_bytes;       /* kernel heap bytes in use */
+    volatile uint64_t heap_objects;     /* kernel heap allocations live */
+    volatile uint64_t objects[8];       /* live kernel objects by enum mos_cap_type
+                                         * (MEMORY, ENDPOINT, PROCESS; THREAD: threads) */
+    volatile uint64_t mappings;         /* mapping records */
 };
-_Static_assert(sizeof(struct mos_kinfo) == 56, "ABI: mos_kinfo");
+_Static_assert(sizeof(struct mos_kinfo) == 152, "ABI: mos_kinfo");
 
 #define MOS_BOOT_TEST      1u   /* booted with "test": init runs the test suite */
 #define MOS_BOOT_REALTIME  2u   /* time follows a preemptible host (see docs/testing.md) */

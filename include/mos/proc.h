@@ -9,7 +9,9 @@ struct mos_proc_args {
     uint64_t quota_pages;       /* memory it may use (frames, page tables, kernel
                                  * objects), taken from the creator's own quota */
     uint32_t cspace_slots;      /* capability slots (16..65536) */
-    mos_handle_t exit_ep;       /* ENDPOINT (WRITE) notified when it dies, or 0 */
+    mos_handle_t exit_ep;       /* ENDPOINT (WRITE) notified when it dies, or 0: the
+                                 * notification bits are the capability's badge (1 if
+                                 * unbadged); cap_inspect of the PROCESS says why */
     char     name[32];          /* for ps and logs (NUL-terminated) */
 };
 _Static_assert(sizeof(struct mos_proc_args) == 48, "ABI: mos_proc_args");

@@ -9,6 +9,7 @@
 #include "ipc/ipc.h"
 #include "lib/assert.h"
 #include "lib/klock.h"
+#include "lib/kstats.h"
 #include "mm/memobj.h"
 #include "proc/process.h"
 #include <mos/caps.h>
@@ -26,6 +27,7 @@ void kobj_init(struct kobj *o, unsigned type)
     o->type = (uint8_t)type;
     o->id = next_id++;
     alive[type]++;
+    KSTAT_SET(objects[type], alive[type]);
 }
 
 void kobj_get(struct kobj *o)
@@ -40,6 +42,7 @@ void kobj_put(struct kobj *o)
     if (--o->refs)
         return;
     alive[o->type]--;
+    KSTAT_SET(objects[o->type], alive[o->type]);
     switch (o->type) {
     case MOS_CAP_MEMORY:
         memobj_destroy((struct memobj *)o);

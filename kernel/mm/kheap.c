@@ -19,6 +19,7 @@
 #include "lib/assert.h"
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
+#include "lib/kstats.h"
 #include "lib/string.h"
 
 #define SLAB_MAGIC          0x42414c53706165aaull   /* page start of a live slab */
@@ -90,6 +91,13 @@ static const char *const kmalloc_names[KMALLOC_NCLASSES] = {
     "kmalloc-256", "kmalloc-512", "kmalloc-1024", "kmalloc-2048",
 };
 static uint64_t large_blocks, large_pages, large_bytes;   /* atomic */
+static uint64_t total_objects, total_bytes;                /* atomic: mirrored into kstats */
+
+static void account(int64_t objects, int64_t bytes)
+{
+    KSTAT_SET(heap_objects, __atomic_add_fetch(&total_objects, (uint64_t)objects, __ATOMIC_RELAXED));
+    KSTAT_SET(heap_bytes, __atomic_add_fetch(&total_bytes, (uint64_t)bytes, __ATOMIC_RELAXED));
+}
 
 /* ------------------------------------------------------------ reporting */
 
@@ -312,6 +320,7 @@ static void *cache_alloc(struct kcache *c, size_t req)
     c->bytes += req;
     c->allocs++;
     spin_unlock_irqrestore(&c->lock, flags);
+    account(1, (int64_t)req);
 
     memset(obj, 0, c->size);
     return obj;
@@ -396,6 +405,7 @@ static void cache_free(struct kcache *c, void *obj)
     s->inuse--;
     c->inuse--;
     c->bytes -= req;
+    account(-1, -(int64_t)req);
 
     struct slab *release = NULL;
     if (s->inuse == 0 && c->nempty >= KCACHE_KEEP_EMPTY) {
@@ -491,6 +501,7 @@ void *kmalloc(size_t size)
     __atomic_fetch_add(&large_blocks, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&large_pages, npages, __ATOMIC_RELAXED);
     __atomic_fetch_add(&large_bytes, size, __ATOMIC_RELAXED);
+    account(1, (int64_t)size);
     return p;
 }
 
@@ -519,6 +530,7 @@ static void large_free(struct kmalloc_large *h, void *p)
     __atomic_fetch_sub(&large_blocks, 1, __ATOMIC_RELAXED);
     __atomic_fetch_sub(&large_pages, npages, __ATOMIC_RELAXED);
     __atomic_fetch_sub(&large_bytes, h->size, __ATOMIC_RELAXED);
+    account(-1, -(int64_t)h->size);
     h->magic = LARGE_FREED_MAGIC;
     page_free(h, (size_t)npages);
 }

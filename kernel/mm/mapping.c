@@ -11,6 +11,7 @@
 #include "proc/process.h"
 #include "cap/cap.h"
 #include "lib/assert.h"
+#include "lib/kstats.h"
 #include <mos/caps.h>
 #include <mos/errors.h>
 
@@ -28,13 +29,13 @@ static struct mapping *alloc_record(void)
         mapping_cache = kcache_create("mapping", sizeof(struct mapping), 16);
     struct mapping *m = mapping_cache ? kcache_alloc(mapping_cache) : NULL;
     if (m)
-        mappings_alive++;
+        KSTAT_SET(mappings, ++mappings_alive);
     return m;
 }
 
 static void free_record(struct mapping *m)
 {
-    mappings_alive--;
+    KSTAT_SET(mappings, --mappings_alive);
     kcache_free(mapping_cache, m);
 }
 

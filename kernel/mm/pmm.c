@@ -17,6 +17,7 @@
 #include "lib/bits.h"
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
+#include "lib/kstats.h"
 #include <mos/errors.h>
 
 #define LOW_RESERVED_FRAMES  (MiB(1) >> PAGE_SHIFT)   /* first 1 MiB: never handed out */
@@ -336,6 +337,8 @@ void pmm_init(const struct pmm_plan *plan, uint64_t *bitmap, const struct boot_i
     }
 
     pmm_nfree = bits_count_clear();
+
+    KSTAT_SET(free_frames, pmm_nfree);
     pmm_hint = 0;
     spin_unlock_irqrestore(&pmm_lock, flags);
 }
@@ -357,6 +360,7 @@ paddr_t pmm_alloc(void)
         uint64_t frame = w * 64 + (uint64_t)__builtin_ctzll(~pmm_bitmap[w]);
         pmm_bitmap[w] |= 1ull << (frame % 64);
         pmm_nfree--;
+        KSTAT_SET(free_frames, pmm_nfree);
         pa = frame << PAGE_SHIFT;
     }
     spin_unlock_irqrestore(&pmm_lock, flags);
@@ -387,6 +391,7 @@ paddr_t pmm_alloc_contig(uint64_t nframes, uint64_t align, paddr_t limit)
         if (used == start + nframes) {
             bits_assign(start, start + nframes, true);
             pmm_nfree -= nframes;
+            KSTAT_SET(free_frames, pmm_nfree);
             pa = start << PAGE_SHIFT;
             break;
         }
@@ -445,6 +450,7 @@ int pmm_free_contig(paddr_t pa, uint64_t nframes)
     } else {
         bits_assign(first, first + nframes, false);
         pmm_nfree += nframes;
+        KSTAT_SET(free_frames, pmm_nfree);
         pmm_hint = MIN(pmm_hint, first / 64);
     }
     spin_unlock_irqrestore(&pmm_lock, flags);

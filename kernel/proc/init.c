@@ -21,6 +21,8 @@
 #include "lib/string.h"
 #include "lib/tar.h"
 #include "mm/memobj.h"
+#include "mm/kheap.h"
+#include "lib/kstats.h"
 #include "mm/pmm.h"
 #include "mm/vmm.h"
 #include "sched/cpu.h"
@@ -56,6 +58,15 @@ static void kinfo_init(uint64_t boot_flags)
     k->page_size = PAGE_SIZE;
     k->total_frames = pmm_usable_frames();
     k->boot_flags = boot_flags;
+    k->free_frames = pmm_free_frames();
+    k->mappings = mapping_count();
+    for (unsigned t = 0; t < 8; t++)
+        k->objects[t] = t == MOS_CAP_THREAD ? thread_count() : kobj_count(t);
+    struct kheap_stats hs;
+    kheap_get_stats(&hs);
+    k->heap_bytes = hs.bytes_in_use;
+    k->heap_objects = hs.objects_in_use;
+    kstats = k;                             /* from now on the counters follow */
 }
 
 static void install_at(struct process *p, uint32_t index, const struct cap *c)

@@ -153,7 +153,7 @@ static void teardown_body(struct process *p)
     }
 
     if (p->exit_ep) {
-        endpoint_notify(p->exit_ep, p->exit_badge);
+        endpoint_notify(p->exit_ep, p->exit_badge ? p->exit_badge : 1);
         kobj_put(&p->exit_ep->obj);
         p->exit_ep = NULL;
     }

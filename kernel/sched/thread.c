@@ -13,6 +13,8 @@
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/kheap.h"
+#include "lib/kstats.h"
+#include <mos/caps.h>
 
 static struct kcache *thread_cache;
 static struct spinlock thread_list_lock = SPINLOCK_INIT("threads");
@@ -64,6 +66,7 @@ struct thread *thread_alloc(const char *name, unsigned prio, int cpu)
     uint64_t f = spin_lock_irqsave(&thread_list_lock);
     list_push_back(&thread_list, &t->all_node);
     threads_alive++;
+    KSTAT_SET(objects[MOS_CAP_THREAD], threads_alive);
     spin_unlock_irqrestore(&thread_list_lock, f);
     return t;
 }
@@ -82,6 +85,7 @@ static void thread_free(struct thread *t)
     uint64_t f = spin_lock_irqsave(&thread_list_lock);
     list_remove(&t->all_node);
     threads_alive--;                    /* last: a count of 0 means all is freed */
+    KSTAT_SET(objects[MOS_CAP_THREAD], threads_alive);
     spin_unlock_irqrestore(&thread_list_lock, f);
     kcache_free(thread_cache, t);
 }

@@ -52,6 +52,7 @@ class Scenario:
     required_phases: tuple = (1, 2, 3)   # phase numbers that must print "ok"
     expect_exit: object = qemu_driver.EXIT_KERNEL_OK  # int, or None: we quit it
     ktests: bool = True             # expect TEST lines and "KTEST DONE"
+    utests: bool = False            # (with ktests) then the userspace suite and "UTEST DONE"
     allowed_faults: tuple = ()      # regexes: fault lines that are planned
     post_boot: object = None        # hook(ctx) -> [Result with short names]
     settle: float = 0.0             # seconds to wait after the phases, before the hook
@@ -123,7 +124,7 @@ def _ktest(name, firmware, mem, cpu="max", smp=1, realtime=None, **kw):
     return Scenario(name=name, iso=RT_TEST_ISO if realtime else TEST_ISO, firmware=firmware,
                     mem=mem, cpu=cpu, smp=smp, extra_args=extra,
                     timeout=180.0 if firmware == "uefi" else 120.0,
-                    required_phases=(1, 2, 3, 4), **kw)
+                    required_phases=(1, 2, 3, 4, 5), utests=True, **kw)
 
 
 def _fb(name, firmware):
@@ -158,6 +159,7 @@ SCENARIOS = [
 PHASE_RX = re.compile(r"\bphase (\d+) \(([^)]*)\): (.*)$")
 TEST_RX = re.compile(r"(?<![A-Za-z0-9_])TEST (\S+) (ok|FAIL|SKIP)(?![A-Za-z0-9_])(.*)$")
 KTEST_DONE_RX = re.compile(r"\bKTEST DONE (\d+) passed, (\d+) failed\b")
+UTEST_DONE_RX = re.compile(r"\bUTEST DONE (\d+) groups, (\d+) failed\b")
 FAULT_RX = re.compile(r"PANIC|KERNEL FAULT|ASSERTION FAILED")
 PHASE_STATUSES_OK = ("ok", "not yet")   # anything else a phase says is a failure
 SUMMARY_SEPARATORS = (" \u2014 ", " -- ", " - ")
@@ -165,6 +167,7 @@ SUMMARY_SEPARATORS = (" \u2014 ", " -- ", " - ")
 Phase = namedtuple("Phase", "number name status summary")
 TestLine = namedtuple("TestLine", "name ok reason")
 KtestDone = namedtuple("KtestDone", "passed failed")
+UtestDone = namedtuple("UtestDone", "groups failed")
 
 
 def classify_line(line):
@@ -174,6 +177,9 @@ def classify_line(line):
     m = KTEST_DONE_RX.search(line)
     if m:
         return KtestDone(int(m.group(1)), int(m.group(2)))
+    m = UTEST_DONE_RX.search(line)
+    if m:
+        return UtestDone(int(m.group(1)), int(m.group(2)))
     m = TEST_RX.search(line)
     if m:
         reason = m.group(3).strip()
@@ -217,6 +223,8 @@ class Transcript:
     phases: dict = field(default_factory=dict)   # number -> (Phase, seconds)
     tests: list = field(default_factory=list)    # TestLine, in order
     done: object = None                          # KtestDone or None
+    tests_at_done: int = 0                       # TEST lines before KTEST DONE (the kernel's)
+    udone: object = None                         # UtestDone or None (init's user suite)
     faults: list = field(default_factory=list)   # (line number, text), not allowed
     allowed: list = field(default_factory=list)  # (line number, text), planned
     lines: list = field(default_factory=list)    # all texts
@@ -239,6 +247,9 @@ def parse_transcript(lines, allowed_faults=()):
             t.tests.append(ev)
         elif isinstance(ev, KtestDone) and t.done is None:
             t.done = ev
+            t.tests_at_done = len(t.tests)
+        elif isinstance(ev, UtestDone) and t.udone is None:
+            t.udone = ev
     return t
 
 
@@ -283,8 +294,9 @@ def boot_problems(scenario, transcript, status, quit_requested=False, timed_out=
         if transcript.done is None:
             problems.append("no 'KTEST DONE' line")
         else:
-            n_ok = sum(1 for tl in transcript.tests if tl.ok)
-            n_fail = sum(1 for tl in transcript.tests if tl.ok is False)
+            ktests = transcript.tests[:transcript.tests_at_done]
+            n_ok = sum(1 for tl in ktests if tl.ok)
+            n_fail = sum(1 for tl in ktests if tl.ok is False)
             if (transcript.done.passed, transcript.done.failed) != (n_ok, n_fail):
                 problems.append(f"KTEST DONE says {transcript.done.passed} passed, "
                                 f"{transcript.done.failed} failed, but the TEST lines say "
@@ -292,6 +304,16 @@ def boot_problems(scenario, transcript, status, quit_requested=False, timed_out=
             if transcript.done.failed and status == qemu_driver.EXIT_KERNEL_OK:
                 problems.append(f"{transcript.done.failed} ktests failed but the kernel "
                                 f"exited with the success status {status}")
+    if scenario.utests and transcript.done is not None and not transcript.done.failed:
+        utests = transcript.tests[transcript.tests_at_done:]
+        u_fail = sum(1 for tl in utests if tl.ok is False)
+        if transcript.udone is None:
+            problems.append("no 'UTEST DONE' line (the userspace suite did not finish)")
+        elif transcript.udone.failed != u_fail:
+            problems.append(f"UTEST DONE says {transcript.udone.failed} failed, but "
+                            f"{u_fail} userspace TEST lines say FAIL")
+        elif u_fail and status == qemu_driver.EXIT_KERNEL_OK:
+            problems.append(f"{u_fail} userspace tests failed but init exited with success")
     if not timed_out:
         if scenario.expect_exit is not None:
             if status != scenario.expect_exit:

@@ -370,6 +370,35 @@ class BootVerdictTest(unittest.TestCase):
         self.assertIn("phases 1, 2, 3 never reported", r.reason)
 
 
+class UserSuiteVerdictTest(unittest.TestCase):
+    """The userspace suite after KTEST DONE: its own summary line must come
+    and agree with the TEST lines printed after the kernel's."""
+    SC = S.Scenario("u", S.TEST_ISO, utests=True, required_phases=(1, 2, 3))
+    HEAD = ["phase 1 (Deaf and Blind): ok", "phase 2 (Can See): ok", "phase 3 (Can Remember): ok",
+            "TEST k1 ok", "KTEST DONE 1 passed, 0 failed, 0 skipped"]
+
+    def problems(self, tail, status=Q.EXIT_KERNEL_OK):
+        return S.boot_problems(self.SC, S.parse_transcript(self.HEAD + tail), status)
+
+    def test_consistent_suite_passes(self):
+        self.assertEqual(self.problems(["TEST basic.a ok", "UTEST DONE 1 groups, 0 failed"]), [])
+
+    def test_missing_summary_fails(self):
+        self.assertIn("no 'UTEST DONE' line", self.problems(["TEST basic.a ok"])[0])
+
+    def test_count_mismatch_fails(self):
+        probs = self.problems(["TEST basic.a FAIL x", "UTEST DONE 1 groups, 0 failed"])
+        self.assertIn("UTEST DONE says 0 failed", probs[0])
+
+    def test_user_failure_with_success_exit_fails(self):
+        probs = self.problems(["TEST basic.a FAIL x", "UTEST DONE 1 groups, 1 failed"])
+        self.assertIn("init exited with success", probs[0])
+
+    def test_kernel_counts_ignore_user_lines(self):
+        self.assertEqual(self.problems(["TEST basic.a ok", "TEST basic.b ok",
+                                        "UTEST DONE 1 groups, 0 failed"]), [])
+
+
 class ScenarioTableTest(unittest.TestCase):
     def test_table_is_well_formed(self):
         names = [s.name for s in S.SCENARIOS]
@@ -398,7 +427,8 @@ class ScenarioTableTest(unittest.TestCase):
             self.assertEqual((sc.firmware, sc.mem, sc.cpu, sc.smp, sc.iso, sc.expect_exit),
                              (fw, mem, cpu, smp, iso, 33))
             self.assertEqual("-icount" in sc.extra_args, fw == "bios")
-            self.assertEqual(tuple(sc.required_phases), (1, 2, 3, 4))
+            self.assertEqual(tuple(sc.required_phases), (1, 2, 3, 4, 5))
+            self.assertTrue(sc.utests)
         for name, smp in (("boot-smp2", 2), ("boot-smp8", 8)):
             self.assertEqual((by[name].smp, by[name].post_boot), (smp, S.cpu_count_check))
         for name, fw in (("fb-bios", "bios"), ("fb-uefi", "uefi")):

@@ -1,13 +1,80 @@
 // SPDX-License-Identifier: MIT
-/* init - placeholder for the first process: says it reached ring 3 and then
- * waits forever. The real init (manifest, services, restarts) replaces it. */
+/* init - the first process. For now: in test mode (kernel command line
+ * "test") it runs the userspace test suite, every program under bin/tests/
+ * in the initrd, one after the other, then ends the QEMU run through the
+ * isa-debug-exit port (init holds every I/O port). Otherwise it waits. The
+ * service manager (manifest, supervision) comes with the userspace issue. */
 #include "mos_lib.h"
+#include "lib/cmdline.h"
+#include "lib/tar.h"
+
+#define GROUP_TIMEOUT (600ull * 1000000000ull)
+
+static void qemu_exit(unsigned code)
+{
+    __asm__ volatile("outl %0, %1" :: "a"(code), "Nd"((uint16_t)0xF4));
+}
+
+static int run_tests(const struct mos_init_info *ii, mos_handle_t initrd)
+{
+    mos_handle_t ep = (mos_handle_t)mos_cap_create(MOS_CAP_ENDPOINT, 0);
+    const void *arch = (const void *)ii->initrd_va;
+    size_t pos = 0;
+    struct tar_entry e;
+    unsigned groups = 0, failed = 0;
+    int r;
+    while ((r = tar_next(arch, ii->initrd_size, &pos, &e)) == 1) {
+        if (e.type != TAR_FILE || strncmp(e.name, "bin/tests/", 10) != 0)
+            continue;
+        const char *argv[] = { e.name, NULL };
+        struct mos_spawn_cap caps[] = {
+            { .handle = initrd, .rights = MOS_RIGHT_READ | MOS_RIGHT_GRANT, .name = "initrd" },
+        };
+        struct mos_spawn_args a = {
+            .image = e.data, .image_len = e.size, .name = e.name + 10, .argc = 1, .argv = argv,
+            .caps = caps, .ncaps = 1, .quota_pages = ii->quota_pages / 2, .exit_ep = ep,
+        };
+        long child = mos_spawn(&a);
+        groups++;
+        if (child < 0) {
+            printf("init: cannot start %s: %s\n", e.name, mos_strerror(child));
+            failed++;
+            continue;
+        }
+        struct mos_cap_info info;
+        for (;;) {
+            if (mos_cap_inspect((mos_handle_t)child, (uint64_t)&info, MOS_SELF, 0) == 0 &&
+                info.u.proc.state == MOS_PROC_DEAD)
+                break;
+            struct mos_msg m;
+            if (mos_ipc_recv_m(ep, GROUP_TIMEOUT, 0, &m) == -MOS_ETIMEDOUT) {
+                printf("TEST %s FAIL the group timed out\n", e.name + 10);
+                (void)mos_proc_destroy((mos_handle_t)child, -1);
+            }
+        }
+        if (info.u.proc.exit_reason != MOS_EXIT_CALLED) {
+            printf("TEST %s FAIL its driver died (reason %u, ip 0x%llx)\n", e.name + 10,
+                   info.u.proc.exit_reason, (unsigned long long)info.u.proc.fault_ip);
+            failed++;
+        } else {
+            failed += (unsigned)info.u.proc.exit_code;
+        }
+        (void)mos_cap_delete((mos_handle_t)child);
+    }
+    printf("UTEST DONE %u groups, %u failed\n", groups, failed);
+    return (int)failed;
+}
 
 int main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    printf("init: hello from ring 3\n");
+    const struct mos_init_info *ii = mos_init_block();
+    printf("init: running (quota %llu pages)\n", ii ? (unsigned long long)ii->quota_pages : 0ull);
+    if (ii && cmdline_has(ii->cmdline, "test")) {
+        int failed = run_tests(ii, mos_cap_by_name("initrd"));
+        qemu_exit(failed ? 0x11 : 0x10);
+    }
     for (;;)
         (void)mos_thread_block(MOS_TIMEOUT_FOREVER);
 }

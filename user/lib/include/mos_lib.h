@@ -25,3 +25,4 @@
 #include "mos_start.h"
 #include "mos_stdio.h"
 #include "mos_string.h"
+#include "mos_thread.h"
