@@ -118,7 +118,7 @@ ISO      := $(BUILD)/minimalos.iso
 TEST_ISO := $(BUILD)/minimalos-test.iso
 RT_TEST_ISO := $(BUILD)/minimalos-test-realtime.iso
 CMDLINE      ?=
-TEST_CMDLINE ?= test$(if $(KTEST),=$(KTEST))
+TEST_CMDLINE ?= test$(if $(KTEST),=$(KTEST))$(if $(UTEST), utest=$(UTEST))
 
 define make_iso
 	@$(if $(Q),echo "  ISO     $(1)")

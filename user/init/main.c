@@ -17,6 +17,8 @@ static void qemu_exit(unsigned code)
 
 static int run_tests(const struct mos_init_info *ii, mos_handle_t initrd)
 {
+    char only[64] = "";
+    cmdline_get(ii->cmdline, "utest", only, sizeof only);
     mos_handle_t ep = (mos_handle_t)mos_cap_create(MOS_CAP_ENDPOINT, 0);
     const void *arch = (const void *)ii->initrd_va;
     size_t pos = 0;
@@ -24,7 +26,8 @@ static int run_tests(const struct mos_init_info *ii, mos_handle_t initrd)
     unsigned groups = 0, failed = 0;
     int r;
     while ((r = tar_next(arch, ii->initrd_size, &pos, &e)) == 1) {
-        if (e.type != TAR_FILE || strncmp(e.name, "bin/tests/", 10) != 0)
+        if (e.type != TAR_FILE || strncmp(e.name, "bin/tests/", 10) != 0 ||
+            strncmp(e.name + 10, only, strlen(only)) != 0)
             continue;
         const char *argv[] = { e.name, NULL };
         struct mos_spawn_cap caps[] = {
