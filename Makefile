@@ -34,6 +34,13 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protect
            -Wall -Wextra -Werror -Wundef -Wstrict-prototypes -Wmissing-prototypes \
            -ffile-prefix-map=$(CURDIR)/= \
            -Iinclude -Ikernel -I$(BUILD)/gen -MMD -MP
+# Build switches (kernel/config.h): KDEFS=-DCONFIG_X=0|1; FASTPATH=0 turns the
+# IPC fast path off (the tests pass either way).
+KDEFS ?=
+ifeq ($(FASTPATH),0)
+KDEFS += -DCONFIG_IPC_FASTPATH=0
+endif
+KCFLAGS += $(KDEFS)
 KASFLAGS := -Iinclude -Ikernel -I$(BUILD)/gen -MMD -MP -D__ASSEMBLY__
 ifneq ($(findstring clang,$(CC)),)
 KCFLAGS += -Wno-unused-command-line-argument
@@ -143,6 +150,21 @@ $(TEST_ISO): $(BUILD)/kernel.elf $(BUILD)/initrd.tar boot/grub.cfg $(BUILD)/test
 # The same tests for plain (multi-threaded) QEMU, where time is the host's.
 $(RT_TEST_ISO): $(BUILD)/kernel.elf $(BUILD)/initrd.tar boot/grub.cfg $(BUILD)/test-cmdline.txt | setup
 	$(call make_iso,$@,$(TEST_CMDLINE) realtime)
+
+# Benchmarks: kernel command line "bench iters=N"; tools/bench.py boots it
+# under -icount shift=0 (instructions per operation).
+BENCH_ISO := $(BUILD)/minimalos-bench.iso
+BENCH_ITERS ?= 10000
+BENCH_CMDLINE := bench iters=$(BENCH_ITERS)$(if $(BENCH_ONLY), only=$(BENCH_ONLY))
+$(BUILD)/bench-cmdline.txt: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(BENCH_CMDLINE)' | cmp -s - $@ || echo '$(BENCH_CMDLINE)' > $@
+$(BENCH_ISO): $(BUILD)/kernel.elf $(BUILD)/initrd.tar boot/grub.cfg $(BUILD)/bench-cmdline.txt | setup
+	$(call make_iso,$@,$(BENCH_CMDLINE))
+
+.PHONY: bench
+bench: setup $(BENCH_ISO)
+	$(Q)$(PYTHON) tools/bench.py --iso $(BENCH_ISO) --json $(BUILD)/bench.json
 
 .PHONY: FORCE
 FORCE:

@@ -46,8 +46,9 @@ void boot_warn(const char *fmt, ...)
 
 static void phase1(void)
 {
-    bool uart = arch_serial_init();
     cpus[0].id = 0;
+    arch_percpu_early(&cpus[0]);
+    bool uart = arch_serial_init();
     cpus[0].online = true;
     idt_init();
     arch_cpu_init(&cpus[0]);

@@ -13,11 +13,13 @@ void arch_serial_putc(char c);      /* polled; safe in any context */
 /* This CPU's tables (GDT, TSS, IDT, per-CPU pointer). Called once per CPU. */
 struct cpu;
 void arch_cpu_init(struct cpu *c);
-unsigned arch_cpu_id(void);         /* 0 before per-CPU data is set up */
+/* Point the per-CPU register at c before anything else runs on this CPU
+ * (so arch_cpu_id() and spinlocks work from the first line of kmain). */
+void arch_percpu_early(struct cpu *c);
 
-/* Interrupt flag. */
-uint64_t arch_irq_save(void);       /* disable, return previous state */
-void arch_irq_restore(uint64_t flags);
+/* Inline: arch_cpu_id(), arch_irq_save() (disable, return previous
+ * state), arch_irq_restore(), arch_cpu_relax(). */
+#include "arch/x86_64/arch_inline.h"
 bool arch_irqs_enabled(void);
 
 /* Stop this CPU for good (interrupts off, halt loop). */
@@ -34,9 +36,6 @@ __noreturn void arch_qemu_exit(unsigned code);
 
 /* Print a backtrace starting at the given frame pointer. */
 void arch_backtrace(uint64_t rbp, unsigned max_frames);
-
-/* Spin-wait hint (pause). */
-void arch_cpu_relax(void);
 
 /* Page tables. `root` is a top-level table's physical address. Callers
  * serialise updates to one space (vm_space.lock). prot uses the VM_* bits
@@ -83,6 +82,10 @@ void arch_thread_init(struct thread *t);
 /* Save callee-saved state on the current stack into *save_ksp and resume
  * the context whose stack pointer is new_ksp. */
 void arch_switch(uint64_t *save_ksp, uint64_t new_ksp);
+/* Like arch_switch, but `next` has no kernel context (thread.h,
+ * frame_resume): switch to its kernel stack top, run ipc_frame_resume(next)
+ * and leave to user mode from its saved user state. */
+void arch_switch_resume(uint64_t *save_ksp, struct thread *next);
 /* Per-switch CPU state: kernel stack for ring-3 entries, address space,
  * FPU. Called with the scheduler lock held, just before arch_switch. */
 void arch_thread_switch(struct thread *prev, struct thread *next);

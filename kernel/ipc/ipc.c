@@ -23,7 +23,7 @@
 #include <mos/errors.h>
 #include <mos/ipc.h>
 
-static uint64_t next_ticket = 1;
+uint64_t ipc_ticket = 1;                 /* big_lock */
 
 static inline struct trap_frame *frame_of(struct thread *t)
 {
@@ -60,6 +60,15 @@ struct thread *ipc_dequeue(struct thread *t)
     t->ipc_state = IPC_NONE;
     kobj_put(&ep->obj);
     return t;
+}
+
+void ipc_enqueue_recv(struct thread *t, struct endpoint *ep, struct cap_slot *slot)
+{
+    kobj_get(&ep->obj);
+    t->ipc_ep = ep;
+    t->ipc_slot = slot;
+    t->ipc_state = IPC_RECV_BLOCKED;
+    list_push_back(&ep->recvq, &t->ipc_node);
 }
 
 static void enqueue(struct thread *t, struct endpoint *ep, struct cap_slot *slot, unsigned state,
@@ -164,7 +173,7 @@ static long check_message(struct thread *t, uint64_t info, const struct cap_slot
 static void setup_reply(struct thread *c, struct thread *r, uint32_t recv_flags)
 {
     c->ipc_state = IPC_WAIT_REPLY;
-    c->reply_ticket = next_ticket++;
+    c->reply_ticket = ipc_ticket++;
     struct cap_slot *slot;
     if ((recv_flags & MOS_MSG_REPLY_SLOT) && (slot = cspace_alloc(&r->proc->cs)) != NULL) {
         struct cap rc = { .type = MOS_CAP_REPLY, .rights = MOS_RIGHT_WRITE, .obj = c,
@@ -266,7 +275,10 @@ static long do_send(struct trap_frame *f, bool call)
 }
 
 long sys_ipc_send(struct trap_frame *f) { return do_send(f, false); }
-long sys_ipc_call(struct trap_frame *f) { return do_send(f, true); }
+long sys_ipc_call(struct trap_frame *f)
+{
+    return do_send(f, true);            /* (syscall.S tried the fast path first) */
+}
 
 /* Receive on endpoint h into the current thread's saved registers. */
 static long do_recv(mos_handle_t h, uint64_t timeout, uint32_t flags, uint64_t *fl)
@@ -358,7 +370,7 @@ long sys_ipc_reply(struct trap_frame *f)
 
 long sys_ipc_reply_recv(struct trap_frame *f)
 {
-    struct thread *r = thread_current();
+    struct thread *r = thread_current();   /* (syscall.S tried the fast path first) */
     uint64_t fl = klock();
     if (r->reply_to) {
         long err = do_reply(r, 0, f);

@@ -52,6 +52,12 @@ void ipc_thread_exit(struct thread *t);
 /* A REPLY capability is deleted unused. */
 void ipc_reply_cap_release(struct cap_slot *slot);
 
+/* The fast path (fastpath.c): returns false to let the general path handle
+ * the call; when it takes it, it does not return (the CPU leaves to user
+ * mode in the partner thread). */
+bool fastpath_call(struct trap_frame *f);
+bool fastpath_reply_recv(struct trap_frame *f);
+
 /* System calls (frame = the caller's saved user state). */
 long sys_ipc_send(struct trap_frame *f);
 long sys_ipc_recv(struct trap_frame *f);

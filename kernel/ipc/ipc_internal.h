@@ -13,3 +13,7 @@ void ipc_deliver_notification(struct thread *r, struct endpoint *ep);
 /* End t's IPC wait with `result` and wake it (a wake before it has
  * switched out is remembered). */
 void ipc_finish_wait(struct thread *t, long result);
+/* The next ticket for a call's reply right (big_lock). */
+extern uint64_t ipc_ticket;
+/* Queue t as a receiver on ep through slot (takes an endpoint reference). */
+void ipc_enqueue_recv(struct thread *t, struct endpoint *ep, struct cap_slot *slot);

@@ -19,15 +19,18 @@ void spin_init(struct spinlock *l, const char *name)
     l->name = name;
 }
 
-void spin_lock(struct spinlock *l)
+void spin_lock_wait(struct spinlock *l, uint32_t ticket)
 {
-    uint32_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
+    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket) {
         if (spin_wait_hook)
             spin_wait_hook();
         arch_cpu_relax();
     }
-    l->cpu = (int32_t)arch_cpu_id();
+}
+
+void spin_unlock_bad(const struct spinlock *l)
+{
+    panic("spin_unlock of %s (held by CPU %d) on CPU %u", l->name, l->cpu, arch_cpu_id());
 }
 
 bool spin_trylock(struct spinlock *l)
@@ -39,29 +42,4 @@ bool spin_trylock(struct spinlock *l)
         return false;
     l->cpu = (int32_t)arch_cpu_id();
     return true;
-}
-
-void spin_unlock(struct spinlock *l)
-{
-    assert(l->cpu == (int32_t)arch_cpu_id());
-    l->cpu = -1;
-    __atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
-}
-
-uint64_t spin_lock_irqsave(struct spinlock *l)
-{
-    uint64_t f = arch_irq_save();
-    spin_lock(l);
-    return f;
-}
-
-void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
-{
-    spin_unlock(l);
-    arch_irq_restore(flags);
-}
-
-bool spin_held(const struct spinlock *l)
-{
-    return l->cpu == (int32_t)arch_cpu_id() && l->next != l->owner;
 }

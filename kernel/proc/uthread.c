@@ -20,21 +20,6 @@
 
 void process_last_thread_gone(struct process *p);
 
-paddr_t thread_vm_root(struct thread *t);
-paddr_t thread_vm_root(struct thread *t)
-{
-    return t->proc ? t->proc->vs.root : kernel_vm.root;
-}
-
-const uint8_t *thread_iomap(struct thread *t, uint64_t *gen);
-const uint8_t *thread_iomap(struct thread *t, uint64_t *gen)
-{
-    if (!t->proc || !t->proc->iomap)
-        return NULL;
-    *gen = t->proc->iomap_gen;
-    return t->proc->iomap;
-}
-
 int uthread_create(struct process *p, uint64_t entry, uint64_t stack, uint64_t arg, unsigned prio,
                    int cpu, uint64_t ipc_buf, struct thread **out)
 {
@@ -62,6 +47,9 @@ int uthread_create(struct process *p, uint64_t entry, uint64_t stack, uint64_t a
     t->arch_ext = ext;
     arch_user_thread_init(t, entry, stack, arg);
     t->proc = p;
+    t->space_root = p->vs.root;
+    t->iomap = &p->iomap;
+    t->iomap_gen = &p->iomap_gen;
     t->ipc_buf = ipc_buf;
     kobj_get(&p->obj);
     list_push_back(&p->threads, &t->proc_node);
@@ -93,6 +81,9 @@ void uthread_exit(void)
     if (p->nthreads == 0)
         process_last_thread_gone(p);
     t->proc = NULL;                 /* from here on it runs as a kernel thread */
+    t->space_root = kernel_vm.root;
+    t->iomap = NULL;
+    t->iomap_gen = NULL;
     kobj_put(&p->obj);
     kobj_run_deferred();
     kunlock(fl);

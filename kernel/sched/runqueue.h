@@ -25,6 +25,11 @@ void rq_push_front(struct runqueue *rq, struct list_node *n, unsigned prio);  /*
 void rq_remove(struct runqueue *rq, struct list_node *n, unsigned prio);      /* n must be queued at prio */
 /* Highest priority with a queued thread, or -1 when empty. */
 int rq_highest(const struct runqueue *rq);
+/* rq_highest() for hot paths. */
+static inline int rq_highest_inline(const struct runqueue *rq)
+{
+    return rq->bitmap ? 31 - __builtin_clz(rq->bitmap) : -1;
+}
 /* Dequeue the first thread of the highest level (NULL when empty); *prio set. */
 struct list_node *rq_pop_highest(struct runqueue *rq, unsigned *prio);
 /* Is some thread of exactly `prio` queued? (for the tickless slice rule) */

@@ -22,6 +22,7 @@
 #include "sched/cpu.h"
 #include "sched/clock.h"
 #include "arch/arch.h"
+#include "mm/vmm.h"
 #include "lib/assert.h"
 #include "lib/kprintf.h"
 #include <mos/errors.h>
@@ -123,7 +124,7 @@ static struct thread *pick_next(struct cpu *c)
 }
 
 /* Runs on the stack of the thread switched to, lock still held. */
-static void finish_switch(void)
+void sched_finish_switch(void)
 {
     struct cpu *c = this_cpu();
     struct thread *prev = c->switch_prev;
@@ -164,18 +165,21 @@ static void schedule_locked(bool front)
         c->switch_prev = prev;
         c->stat_switches++;
         arch_thread_switch(prev, next);
-        arch_switch(&prev->ksp, next->ksp);
+        if (next->frame_resume)             /* left by the IPC fast path: no kernel context */
+            arch_switch_resume(&prev->ksp, next);
+        else
+            arch_switch(&prev->ksp, next->ksp);
     } else {
         prev->state = THREAD_RUNNING;
     }
-    finish_switch();
+    sched_finish_switch();
 }
 
 /* First code of every new thread (arch_thread_trampoline jumps here). */
 __noreturn void sched_thread_entry(struct thread *t);
 void sched_thread_entry(struct thread *t)
 {
-    finish_switch();
+    sched_finish_switch();
     arch_irq_restore(1ull << 9);
     t->entry(t->arg);
     thread_exit();
@@ -186,7 +190,7 @@ void sched_thread_entry(struct thread *t)
 void *sched_user_thread_entry(struct thread *t);
 void *sched_user_thread_entry(struct thread *t)
 {
-    finish_switch();
+    sched_finish_switch();
     return (void *)(t->kstack.top - ARCH_USER_FRAME_SIZE);
 }
 
@@ -200,6 +204,7 @@ void sched_init_cpu(struct cpu *c, struct kstack *stack)
     idle->cpu = (uint16_t)c->id;
     idle->refs = 1;
     idle->kstack = *stack;
+    idle->space_root = kernel_vm.root;
     idle->last_run_ns = now_ns();
     ksnprintf(idle->name, sizeof idle->name, "idle/%u", c->id);
     tq_node_init(&idle->timer);

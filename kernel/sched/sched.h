@@ -32,6 +32,11 @@ long sched_block(uint64_t deadline_ns);
 /* Wake t if it is blocked; false if it was not. Any context. */
 bool sched_wake(struct thread *t, long reason);
 
+/* A context switched away from with this CPU's lock held (arch_switch or
+ * arch_switch_to_frame) was resumed: finish the switch (release the lock,
+ * reap, re-arm the timer). Interrupts stay off. */
+void sched_finish_switch(void);
+
 /* Interrupt plumbing (arch calls these). */
 void sched_timer_interrupt(void);
 void sched_resched_interrupt(void);

@@ -13,6 +13,7 @@
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/kheap.h"
+#include "mm/vmm.h"
 #include "lib/kstats.h"
 #include <mos/caps.h>
 
@@ -57,6 +58,7 @@ struct thread *thread_alloc(const char *name, unsigned prio, int cpu)
     t->pinned = (int16_t)cpu;
     t->cpu = cpu >= 0 ? (uint16_t)cpu : 0;
     t->refs = 1;
+    t->space_root = kernel_vm.root;
     t->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
     strncpy(t->name, name, sizeof t->name - 1);
     tq_node_init(&t->timer);

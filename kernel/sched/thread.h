@@ -32,6 +32,9 @@ struct thread {
     struct tq_node timer;           /* cpu's timer queue while sleeping with a deadline */
     long wake_reason;               /* what ended the last block: 0, -MOS_ETIMEDOUT, ... */
     bool blocking;                  /* between sched_prepare_block and sched_block */
+    bool frame_resume;              /* blocked by the IPC fast path: it has no kernel
+                                     * context to return to; resuming it runs
+                                     * ipc_frame_resume() and leaves from its frame */
     bool wake_pending;              /* a wake arrived in that window (reason in wake_reason) */
     uint64_t tid;
     char name[24];
@@ -45,6 +48,12 @@ struct thread {
     struct list_node all_node;      /* global thread list (thread_list_lock) */
     struct list_node reap_node;     /* cpu's reap list once DEAD */
     void *arch_ext;                 /* arch extended state (FPU/SSE) for user threads */
+
+    /* What the CPU needs on a switch to this thread (set by proc code;
+     * kernel threads: the kernel's root and no I/O bitmap). */
+    paddr_t space_root;             /* top-level page table */
+    uint8_t *const *iomap;          /* -> its process's I/O bitmap pointer, or NULL */
+    const uint64_t *iomap_gen;      /* -> that bitmap's version */
 
     /* User threads (proc != NULL); big_lock unless noted. */
     struct list_node proc_node;     /* in proc->threads */

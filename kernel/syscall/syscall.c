@@ -9,34 +9,33 @@
 #include "lib/klock.h"
 #include "lib/kprintf.h"
 #include "proc/process.h"
+#include "sched/cpu.h"
+#include "arch/x86_64/asm_offsets.h"
+#include "ipc/ipc.h"
 #include "sched/sched.h"
 #include <mos/errors.h>
 #include <mos/syscall.h>
 
 typedef long (*syscall_fn)(struct trap_frame *f);
 
-static const syscall_fn syscall_table[SYS_COUNT] = {
+/* The table syscall.S indexes (numbers below SYS_COUNT all have handlers). */
+const syscall_fn syscall_table[SYS_COUNT];
+const syscall_fn syscall_table[SYS_COUNT] = {
 #define X(name, num, kinds, nargs) [num] = sys_##name,
 #include <mos/syscalls.def>
 #undef X
 };
+_Static_assert(SYS_COUNT == 25, "every number below SYS_COUNT has a handler");
+_Static_assert(SYS_ipc_send == 5 && SYS_ipc_reply_recv == 9 && SYS_ipc_recv == 6 && SYS_ipc_call == 7,
+               "syscall.S saves callee-saved registers for numbers 5..9 (the IPC calls that block)");
 
-static uint64_t calls[SYS_COUNT];
 bool syscall_log_rejects;          /* "debug" on the command line */
 
-void syscall_dispatch(struct trap_frame *f);
-void syscall_dispatch(struct trap_frame *f)
+/* Work before returning to user mode: a non-canonical return address, a
+ * pending preemption, a kill. Out of line: the common case skips it. */
+static __attribute__((noinline)) void exit_work(struct trap_frame *f)
 {
-    uint64_t nr = f->rax;
-    long r;
-    if (likely(nr < SYS_COUNT && syscall_table[nr])) {
-        calls[nr]++;
-        r = syscall_table[nr](f);
-    } else {
-        r = -MOS_ENOSYS;
-    }
-    f->rax = (uint64_t)r;
-    if (unlikely(f->rip >= USER_TOP)) {
+    if (f->rip >= USER_TOP) {
         /* SYSRET would fault in ring 0 on some CPUs (CVE-2012-0217). */
         struct thread *t = thread_current();
         uint64_t fl = klock();
@@ -48,10 +47,21 @@ void syscall_dispatch(struct trap_frame *f)
     uthread_return_check();
 }
 
-uint64_t syscall_count(unsigned nr)
+void syscall_exit_checks(struct trap_frame *f)
 {
-    return nr < SYS_COUNT ? calls[nr] : 0;
+    struct cpu *c = this_cpu();
+    if (unlikely(f->rip >= USER_TOP || c->need_resched || c->current->killed))
+        exit_work(f);
 }
+
+/* Dispatch itself is in syscall.S (the table above, then the same checks as
+ * syscall_exit_checks()); these keep its constants honest. */
+_Static_assert(SYS_COUNT_ASM == SYS_COUNT && MOS_ENOSYS_ASM == MOS_ENOSYS, "asm_offsets.h");
+_Static_assert(offsetof(struct cpu, need_resched) == CPU_NEED_RESCHED, "asm_offsets.h");
+_Static_assert(offsetof(struct cpu, current) == CPU_CURRENT, "asm_offsets.h");
+_Static_assert(offsetof(struct thread, killed) == THREAD_KILLED, "asm_offsets.h");
+_Static_assert(offsetof(struct trap_frame, rax) == 0x70 && offsetof(struct trap_frame, rip) == 0x88,
+               "syscall.S frame offsets");
 
 long reject(long err, const char *fmt, ...)
 {

@@ -17,12 +17,13 @@ struct cap_slot;
 #include <mos/syscalls.def>
 #undef X
 
+/* Before any return to user mode from a system call: a non-canonical RIP
+ * kills the process, a pending preemption switches, a killed thread leaves. */
+void syscall_exit_checks(struct trap_frame *f);
+
 /* The process named by h: MOS_SELF is the caller's own; otherwise a
  * PROCESS capability with `rights`, whose process must be alive. */
 __must_check long syscall_target(mos_handle_t h, uint32_t rights, struct process **out);
 
 /* Log why a call was refused (debug builds), return err. */
 long reject(long err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Calls made and refused, per number (tests, fuzzing statistics). */
-uint64_t syscall_count(unsigned nr);

@@ -68,12 +68,47 @@ static int run_tests(const struct mos_init_info *ii, mos_handle_t initrd)
     return (int)failed;
 }
 
+/* Benchmark mode ("bench" on the kernel command line): run bin/bench with
+ * the command line (it reads iters=N), then end the QEMU run. */
+static int run_bench(const struct mos_init_info *ii, mos_handle_t initrd)
+{
+    struct tar_entry e;
+    if (tar_find((const void *)ii->initrd_va, ii->initrd_size, "bin/bench", &e) != 0) {
+        printf("init: bin/bench not found\n");
+        return 1;
+    }
+    mos_handle_t ep = (mos_handle_t)mos_cap_create(MOS_CAP_ENDPOINT, 0);
+    const char *argv[] = { "bench", ii->cmdline, NULL };
+    struct mos_spawn_cap caps[] = {
+        { .handle = initrd, .rights = MOS_RIGHT_READ | MOS_RIGHT_GRANT, .name = "initrd" },
+    };
+    struct mos_spawn_args a = {
+        .image = e.data, .image_len = e.size, .name = "bench", .argc = 2, .argv = argv,
+        .caps = caps, .ncaps = 1, .quota_pages = ii->quota_pages / 2, .exit_ep = ep, .prio = 16,
+        .cpu = 1,
+    };
+    long child = mos_spawn(&a);
+    if (child < 0) {
+        printf("init: cannot start bin/bench: %s\n", mos_strerror(child));
+        return 1;
+    }
+    struct mos_cap_info info;
+    while (mos_cap_inspect((mos_handle_t)child, (uint64_t)&info, MOS_SELF, 0) == 0 &&
+           info.u.proc.state != MOS_PROC_DEAD) {
+        struct mos_msg m;
+        (void)mos_ipc_recv_m(ep, MOS_TIMEOUT_FOREVER, 0, &m);
+    }
+    return info.u.proc.exit_reason == MOS_EXIT_CALLED && info.u.proc.exit_code == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
     const struct mos_init_info *ii = mos_init_block();
     printf("init: running (quota %llu pages)\n", ii ? (unsigned long long)ii->quota_pages : 0ull);
+    if (ii && cmdline_has(ii->cmdline, "bench"))
+        qemu_exit(run_bench(ii, mos_cap_by_name("initrd")) ? 0x11 : 0x10);
     if (ii && cmdline_has(ii->cmdline, "test")) {
         int failed = run_tests(ii, mos_cap_by_name("initrd"));
         qemu_exit(failed ? 0x11 : 0x10);

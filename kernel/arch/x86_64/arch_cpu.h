@@ -52,6 +52,7 @@ struct arch_cpu {
      * loaded from the running process's on every switch (IOPORT caps). */
     struct tss tss __attribute__((aligned(16)));
     uint8_t iomap[8192 + 1];
+    uint64_t loaded_root;             /* CR3 as last written by arch_thread_switch */
     uint64_t iomap_owner_gen;         /* which bitmap version is loaded (global, unique) */
 };
 

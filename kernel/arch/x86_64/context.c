@@ -14,16 +14,15 @@
 #include "lib/string.h"
 #include "sched/cpu.h"
 #include "sched/thread.h"
+#include "arch/x86_64/switch_inline.h"
 
 extern char arch_thread_trampoline[], arch_user_trampoline[], syscall_entry[];
 bool uaccess_smap;                          /* uaccess.S opens user access only when set */
 static struct kcache *ext_cache;
 
-/* What the generic kernel says about a thread's address space (process.c). */
-paddr_t thread_vm_root(struct thread *t);
-const uint8_t *thread_iomap(struct thread *t, uint64_t *owner_gen);
-
 #define VEC_SYSCALL 0x100
+_Static_assert(offsetof(struct thread, kstack.top) == 16, "switch.S: arch_switch_resume");
+_Static_assert(sizeof(struct trap_frame) == ARCH_USER_FRAME_SIZE, "switch.S, syscall.S");
 
 void arch_thread_init(struct thread *t)
 {
@@ -80,40 +79,28 @@ void arch_ext_free(void *ext)
     kcache_free(ext_cache, ext);
 }
 
-static void load_iomap(struct arch_cpu *a, struct thread *t)
+void arch_load_iomap(struct arch_cpu *a, struct thread *t)
 {
-    uint64_t gen = 0;
-    const uint8_t *map = thread_iomap(t, &gen);
-    uint16_t on = (uint16_t)(offsetof(struct arch_cpu, iomap) - offsetof(struct arch_cpu, tss));
+    const uint8_t *map = t->iomap ? *t->iomap : NULL;
     if (!map) {
-        a->tss.iomap_base = 0xFFFF;             /* beyond the TSS limit: every port denied */
+        a->tss.iomap_base = ARCH_IOMAP_OFF;
         return;
     }
-    if (a->iomap_owner_gen != gen) {
+    if (a->iomap_owner_gen != *t->iomap_gen) {
         memcpy(a->iomap, map, 8192);
-        a->iomap_owner_gen = gen;
+        a->iomap_owner_gen = *t->iomap_gen;
     }
-    a->tss.iomap_base = on;
+    a->tss.iomap_base = ARCH_IOMAP_ON;
 }
 
 void arch_thread_switch(struct thread *prev, struct thread *next)
 {
-    struct arch_cpu *a = arch_this_cpu();
-    a->tss.rsp[0] = next->kstack.top;
-    a->kernel_rsp = next->kstack.top;
-    if (prev->arch_ext)
-        __asm__ volatile("fxsave64 (%0)" :: "r"(prev->arch_ext) : "memory");
-    if (next->arch_ext)
-        __asm__ volatile("fxrstor64 (%0)" :: "r"(next->arch_ext) : "memory");
-    paddr_t root = thread_vm_root(next);
-    if ((read_cr3() & ~0xFFFull) != root)
-        write_cr3(root);
-    load_iomap(a, next);
+    arch_thread_switch_inline(prev, next);
 }
 
 void arch_thread_refresh(struct thread *t)
 {
-    load_iomap(arch_this_cpu(), t);
+    arch_load_iomap(arch_this_cpu(), t);
 }
 
 const char *arch_user_cpu_init(void)

@@ -8,27 +8,9 @@
 
 void (*arch_stop_others_hook)(void);
 
-uint64_t arch_irq_save(void)
-{
-    uint64_t f = read_rflags();
-    irq_disable();
-    return f & RFLAGS_IF;
-}
-
-void arch_irq_restore(uint64_t flags)
-{
-    if (flags & RFLAGS_IF)
-        irq_enable();
-}
-
 bool arch_irqs_enabled(void)
 {
     return read_rflags() & RFLAGS_IF;
-}
-
-void arch_cpu_relax(void)
-{
-    cpu_relax();
 }
 
 void arch_halt(void)

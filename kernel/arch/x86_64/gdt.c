@@ -16,9 +16,9 @@ _Static_assert(offsetof(struct arch_cpu, kernel_rsp) == ARCH_CPU_KERNEL_RSP, "as
 _Static_assert(offsetof(struct arch_cpu, user_rsp) == ARCH_CPU_USER_RSP, "asm offset");
 _Static_assert(sizeof(struct tss) == 104, "TSS layout");
 _Static_assert(offsetof(struct cpu, arch) == 0, "%gs:0 must be struct cpu");
+_Static_assert(offsetof(struct arch_cpu, index) == ARCH_CPU_INDEX_OFFSET, "arch_inline.h");
 
 static uint8_t boot_ist_stacks[IST_COUNT][IST_STACK_SIZE] __aligned(16);
-static bool percpu_ready;
 
 static uint64_t seg_desc(bool code, unsigned dpl)
 {
@@ -90,10 +90,11 @@ void arch_cpu_init(struct cpu *c)
     wrmsr(MSR_GS_BASE, (uint64_t)a);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
     idt_load();
-    percpu_ready = true;
 }
 
-unsigned arch_cpu_id(void)
+void arch_percpu_early(struct cpu *c)
 {
-    return percpu_ready ? arch_this_cpu()->index : 0;
+    c->arch.self = &c->arch;
+    c->arch.index = c->id;
+    wrmsr(MSR_GS_BASE, (uint64_t)&c->arch);
 }

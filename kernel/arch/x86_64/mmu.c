@@ -8,6 +8,7 @@
 #include "arch/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/memlayout.h"
+#include "arch/x86_64/arch_cpu.h"
 #include "lib/string.h"
 #include "mm/vmm.h"
 #include <mos/errors.h>
@@ -207,6 +208,7 @@ void arch_mmu_share_kernel(paddr_t root, paddr_t kroot)
 void arch_mmu_switch(paddr_t root)
 {
     write_cr3(root);
+    arch_this_cpu()->loaded_root = root;
 }
 
 paddr_t arch_mmu_current(void)

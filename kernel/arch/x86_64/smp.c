@@ -135,6 +135,7 @@ void smp_nmi(void)
 __noreturn void smp_ap_entry(struct cpu *c);
 void smp_ap_entry(struct cpu *c)
 {
+    arch_percpu_early(c);
     arch_cpu_init(c);
     arch_mmu_cpu_init();
     arch_mmu_switch(kernel_vm.root);
