@@ -20,12 +20,17 @@ static struct list_node deferred_list = LIST_INIT(deferred_list);
 
 void process_destroy_obj(struct process *p);
 
+uint64_t kobj_new_id(void)
+{
+    return __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+}
+
 void kobj_init(struct kobj *o, unsigned type)
 {
     assert(type < MOS_CAP_TYPE_COUNT);
     o->refs = 1;
     o->type = (uint8_t)type;
-    o->id = next_id++;
+    o->id = kobj_new_id();
     alive[type]++;
     KSTAT_SET(objects[type], alive[type]);
 }
@@ -63,10 +68,13 @@ void kobj_put(struct kobj *o)
 
 void kobj_run_deferred(void)
 {
-    while (!list_empty(&deferred_list)) {
-        struct process *p = list_entry(list_pop_front(&deferred_list), struct process, all_node);
-        process_destroy_obj(p);
-    }
+    do {
+        while (!list_empty(&deferred_list)) {
+            struct process *p = list_entry(list_pop_front(&deferred_list), struct process, all_node);
+            process_destroy_obj(p);
+        }
+        process_collect_orphans();
+    } while (!list_empty(&deferred_list));
 }
 
 uint64_t kobj_count(unsigned type)

@@ -14,6 +14,8 @@ struct kobj {
 };
 
 void kobj_init(struct kobj *o, unsigned type);
+/* A fresh object id (also for threads, which are not struct kobj). */
+uint64_t kobj_new_id(void);
 void kobj_get(struct kobj *o);
 /* Drop a reference; the last one destroys the object (type's destructor). */
 void kobj_put(struct kobj *o);

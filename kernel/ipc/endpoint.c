@@ -58,6 +58,19 @@ void endpoint_notify(struct endpoint *ep, uint64_t bits)
     ipc_finish_wait(r, 0);
 }
 
+/* A caller whose delivered call went through the capability being deleted
+ * gives up waiting for the reply. */
+static void cancel_call(struct thread *t, void *slot)
+{
+    if (t->ipc_state != IPC_WAIT_REPLY || t->call_slot != slot)
+        return;
+    if (t->replier)
+        t->replier->reply_to = NULL;
+    t->replier = NULL;
+    t->ipc_state = IPC_NONE;
+    ipc_finish_wait(t, -MOS_ECANCELED);
+}
+
 void ipc_cancel_slot(struct endpoint *ep, struct cap_slot *slot)
 {
     struct list_node *queues[2] = { &ep->sendq, &ep->recvq };
@@ -70,10 +83,20 @@ void ipc_cancel_slot(struct endpoint *ep, struct cap_slot *slot)
             }
         }
     }
+    thread_for_each(cancel_call, slot);
+}
+
+static void move_call(struct thread *t, void *ctx)
+{
+    struct cap_slot **m = ctx;
+    if (t->ipc_state == IPC_WAIT_REPLY && t->call_slot == m[0])
+        t->call_slot = m[1];
 }
 
 void ipc_move_slot(struct endpoint *ep, struct cap_slot *from, struct cap_slot *to)
 {
+    struct cap_slot *m[2] = { from, to };
+    thread_for_each(move_call, m);
     struct list_node *queues[2] = { &ep->sendq, &ep->recvq };
     for (int q = 0; q < 2; q++)
         list_for_each(pos, queues[q]) {

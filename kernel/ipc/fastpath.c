@@ -155,6 +155,7 @@ bool fastpath_call(struct trap_frame *f)
     cl->ipc_state = IPC_WAIT_REPLY;
     cl->reply_ticket = ipc_ticket++;
     cl->replier = sv;
+    cl->call_slot = slot;
     sv->reply_to = cl;
     switch_to_partner(c, cl, sv);
 decline:

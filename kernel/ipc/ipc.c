@@ -170,21 +170,32 @@ static long check_message(struct thread *t, uint64_t info, const struct cap_slot
 }
 
 /* Set up the reply right of call `c`, just delivered to server `r`. */
-static void setup_reply(struct thread *c, struct thread *r, uint32_t recv_flags)
+static void setup_reply(struct thread *c, struct thread *r, uint32_t recv_flags,
+                        struct cap_slot *call_slot)
 {
     c->ipc_state = IPC_WAIT_REPLY;
     c->reply_ticket = ipc_ticket++;
-    struct cap_slot *slot;
-    if ((recv_flags & MOS_MSG_REPLY_SLOT) && (slot = cspace_alloc(&r->proc->cs)) != NULL) {
-        struct cap rc = { .type = MOS_CAP_REPLY, .rights = MOS_RIGHT_WRITE, .obj = c,
-                          .badge = c->reply_ticket };
-        cdt_insert_child(NULL, slot, &rc);
-        thread_get(c);
+    c->call_slot = call_slot;
+    if (recv_flags & MOS_MSG_REPLY_SLOT) {
+        /* A REPLY capability, its handle in the receiver's buffer. When there
+         * is no free slot or the buffer cannot take the handle, the call keeps
+         * the implicit reply right instead, the handle field reads 0, and the
+         * message says MOS_MSG_LOST. */
         uint8_t *rp = ipcbuf_page(r, 1, true);
-        mos_handle_t h = cspace_handle(slot);
+        struct cap_slot *slot = rp ? cspace_alloc(&r->proc->cs) : NULL;
+        mos_handle_t h = 0;
+        if (slot) {
+            struct cap rc = { .type = MOS_CAP_REPLY, .rights = MOS_RIGHT_WRITE, .obj = c,
+                              .badge = c->reply_ticket };
+            cdt_insert_child(NULL, slot, &rc);
+            thread_get(c);
+            h = cspace_handle(slot);
+        }
         if (rp)
             memcpy(rp + BUF_REPLY_OFF - PAGE_SIZE, &h, sizeof h);
-        return;
+        if (slot)
+            return;
+        frame_of(r)->rsi |= MOS_MSG_LOST;
     }
     c->replier = r;
     r->reply_to = c;
@@ -219,7 +230,8 @@ static long block_on(uint64_t *fl, uint64_t deadline)
     t->ipc_result = -MOS_EINVAL;                /* overwritten by whoever ends the wait */
     sched_prepare_block();
     kunlock(*fl);
-    long r = sched_block(deadline);
+    /* A kill that came before the prepare found nothing to wake: look. */
+    long r = t->killed ? -MOS_EDEAD : sched_block(deadline);
     *fl = klock();
     if (t->ipc_ep) {                            /* still queued: timed out or killed */
         ipc_dequeue(t);
@@ -256,7 +268,7 @@ static long do_send(struct trap_frame *f, bool call)
         ipc_dequeue(r);
         deliver(s, r, badge, call ? MOS_MSG_CALL : 0);
         if (call)
-            setup_reply(s, r, rflags);
+            setup_reply(s, r, rflags, slot);
         ipc_finish_wait(r, 0);
         if (!call) {
             kunlock(fl);
@@ -299,10 +311,11 @@ static long do_recv(mos_handle_t h, uint64_t timeout, uint32_t flags, uint64_t *
     if (!list_empty(&ep->sendq)) {
         struct thread *s = list_entry(ep->sendq.next, struct thread, ipc_node);
         bool call = s->ipc_state == IPC_CALL_BLOCKED;
+        struct cap_slot *call_slot = s->ipc_slot;
         ipc_dequeue(s);
         deliver(s, r, s->ipc_badge, call ? MOS_MSG_CALL : 0);
         if (call)
-            setup_reply(s, r, flags);           /* the caller stays blocked */
+            setup_reply(s, r, flags, call_slot);   /* the caller stays blocked */
         else
             ipc_finish_wait(s, 0);
         return 0;
@@ -322,7 +335,8 @@ static long do_recv(mos_handle_t h, uint64_t timeout, uint32_t flags, uint64_t *
 long sys_ipc_recv(struct trap_frame *f)
 {
     uint64_t fl = klock();
-    long r = do_recv((mos_handle_t)f->rdi, f->rsi, (uint32_t)f->rdx, &fl);
+    long r = f->rdx & ~(uint64_t)MOS_MSG_REPLY_SLOT ? -MOS_EINVAL
+                                                    : do_recv((mos_handle_t)f->rdi, f->rsi, (uint32_t)f->rdx, &fl);
     kunlock(fl);
     return r;
 }

@@ -61,6 +61,14 @@ int mapping_create(struct process *p, struct cap_slot *slot, vaddr_t va, uint64_
     struct mapping *m = alloc_record();
     if (!m)
         return -MOS_ENOMEM;
+    /* Refuse an occupied range before anything is allocated (a failed call
+     * must not leave page tables behind). */
+    for (uint64_t i = 0; i < npages; i++) {
+        if (vmm_translate(&p->vs, va + i * PAGE_SIZE, NULL, NULL)) {
+            free_record(m);
+            return -MOS_EEXIST;
+        }
+    }
     unsigned vmprot = prot | VM_USER;
     if (mo->flags & MOS_MEM_DEVICE)
         vmprot |= (mo->flags & MOS_MEM_WC) ? VM_WC : VM_NOCACHE;

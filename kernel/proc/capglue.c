@@ -45,9 +45,13 @@ void capglue_release(struct cap_slot *s, void *ctx)
         ipc_cancel_slot(c->obj, s);
         kobj_put(c->obj);
         break;
-    case MOS_CAP_PROCESS:
+    case MOS_CAP_PROCESS: {
+        struct process *p = c->obj;
+        if (p->state == MOS_PROC_ALIVE && p->nthreads == 0)
+            process_note_orphan_candidate();
         kobj_put(c->obj);
         break;
+    }
     case MOS_CAP_THREAD:
         thread_put(c->obj);
         break;

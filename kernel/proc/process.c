@@ -239,6 +239,62 @@ void process_fault(struct trap_frame *f)
     uthread_exit();
 }
 
+static bool orphan_check_pending, orphan_collecting;
+
+void process_note_orphan_candidate(void)
+{
+    orphan_check_pending = true;
+}
+
+/* Mark p and everything it names through PROCESS capabilities. */
+static void gc_mark_from(struct process *root)
+{
+    struct process *work = root;
+    root->gc_mark = true;
+    root->gc_next = NULL;
+    while (work) {
+        struct process *p = work;
+        work = p->gc_next;
+        for (uint32_t i = 1; p->state == MOS_PROC_ALIVE && i < p->cs.nslots; i++) {
+            struct cap_slot *s = &p->slots[i];
+            if (s->cap.type != MOS_CAP_PROCESS)
+                continue;
+            struct process *q = s->cap.obj;
+            if (!q->gc_mark) {
+                q->gc_mark = true;
+                q->gc_next = work;
+                work = q;
+            }
+        }
+    }
+}
+
+void process_collect_orphans(void)
+{
+    if (orphan_collecting)
+        return;
+    orphan_collecting = true;
+    while (orphan_check_pending) {
+        orphan_check_pending = false;
+        list_for_each(pos, &process_list)
+            list_entry(pos, struct process, all_node)->gc_mark = false;
+        list_for_each(pos, &process_list) {
+            struct process *p = list_entry(pos, struct process, all_node);
+            if (p->nthreads && !p->gc_mark)
+                gc_mark_from(p);
+        }
+        list_for_each(pos, &process_list) {
+            struct process *p = list_entry(pos, struct process, all_node);
+            if (!p->gc_mark && p->state == MOS_PROC_ALIVE && !p->dying && p->nthreads == 0) {
+                process_kill(p, MOS_EXIT_KILLED, 0, 0, 0);
+                orphan_check_pending = true;     /* the list changed: look again */
+                break;
+            }
+        }
+    }
+    orphan_collecting = false;
+}
+
 void process_update_iomap(struct process *p)
 {
     capglue_update_iomap(p, NULL);

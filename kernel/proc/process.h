@@ -43,6 +43,8 @@ struct process {
     uint8_t *iomap;                 /* I/O permission bitmap (8 KiB, 1 = denied), NULL = no ports */
     uint64_t iomap_gen;             /* bumped on every change */
     struct list_node all_node;      /* every process (process_list) */
+    bool gc_mark;                   /* process_collect_orphans() */
+    struct process *gc_next;
 };
 
 /* The address space of a process, or NULL for kernel threads. */
@@ -71,6 +73,16 @@ void process_refund(struct process *p, uint64_t bytes);
 /* Open or close I/O ports [base, base+count) in p's bitmap per its IOPORT
  * capabilities (recomputed from all of them). */
 void process_update_iomap(struct process *p);
+
+/* A PROCESS capability to a process without threads went away: it may have
+ * become unreachable. process_collect_orphans() (run after CDT operations,
+ * from kobj_run_deferred) then kills every live process that has no
+ * threads and is not named, directly or through other such processes, by a
+ * process that has threads: nothing could ever run in it again, and it
+ * would otherwise keep its memory and its creator's quota forever (e.g. a
+ * thread-less process holding a capability to itself). */
+void process_note_orphan_candidate(void);
+void process_collect_orphans(void);
 
 /* Kernel-lifetime counters for leak tests. */
 uint64_t process_count(void);

@@ -23,6 +23,7 @@
 #include "sched/clock.h"
 #include "arch/arch.h"
 #include "mm/vmm.h"
+#include "proc/process.h"
 #include "lib/assert.h"
 #include "lib/kprintf.h"
 #include <mos/errors.h>
@@ -191,6 +192,7 @@ void *sched_user_thread_entry(struct thread *t);
 void *sched_user_thread_entry(struct thread *t)
 {
     sched_finish_switch();
+    uthread_return_check();             /* killed before it ever ran: never enters user mode */
     return (void *)(t->kstack.top - ARCH_USER_FRAME_SIZE);
 }
 

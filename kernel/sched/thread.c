@@ -14,6 +14,7 @@
 #include "lib/string.h"
 #include "mm/kheap.h"
 #include "mm/vmm.h"
+#include "cap/kobj.h"
 #include "lib/kstats.h"
 #include <mos/caps.h>
 
@@ -60,6 +61,7 @@ struct thread *thread_alloc(const char *name, unsigned prio, int cpu)
     t->refs = 1;
     t->space_root = kernel_vm.root;
     t->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+    t->obj_id = kobj_new_id();
     strncpy(t->name, name, sizeof t->name - 1);
     tq_node_init(&t->timer);
     list_node_init(&t->rq_node);
@@ -120,6 +122,14 @@ void thread_reap(void)
 uint64_t thread_count(void)
 {
     return threads_alive;
+}
+
+void thread_for_each(void (*fn)(struct thread *t, void *ctx), void *ctx)
+{
+    uint64_t f = spin_lock_irqsave(&thread_list_lock);
+    list_for_each(pos, &thread_list)
+        fn(container_of(pos, struct thread, all_node), ctx);
+    spin_unlock_irqrestore(&thread_list_lock, f);
 }
 
 void thread_dump(void)

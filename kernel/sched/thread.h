@@ -73,6 +73,9 @@ struct thread {
     long ipc_result;                /* set by whoever ends the wait (under big_lock) */
     struct thread *reply_to;        /* server: caller waiting for our implicit reply */
     struct thread *replier;         /* caller: server holding our reply right (implicit) */
+    struct cap_slot *call_slot;     /* caller in IPC_WAIT_REPLY: the capability it called
+                                     * through (revoking it cancels the call) */
+    uint64_t obj_id;                /* unique among all objects (cap_inspect's object_id) */
     uint64_t reply_ticket;          /* caller: identifies the current call (REPLY caps) */
 };
 
@@ -96,5 +99,8 @@ struct thread *thread_current(void);
 uint64_t thread_count(void);
 /* Free threads that died on this CPU (called where interrupts are on). */
 void thread_reap(void);
+/* Call fn for every thread (under the thread-list lock: fn must not create
+ * or free threads or take the scheduler locks' callers' locks in reverse). */
+void thread_for_each(void (*fn)(struct thread *t, void *ctx), void *ctx);
 /* Print every thread (debugging, the shell's ps). */
 void thread_dump(void);

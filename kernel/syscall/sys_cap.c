@@ -162,7 +162,7 @@ static void fill_info(const struct cap_slot *s, struct mos_cap_info *out)
     }
     case MOS_CAP_THREAD: {
         const struct thread *t = c->obj;
-        out->object_id = t->tid;
+        out->object_id = t->obj_id;
         out->u.thread.tid = t->tid;
         out->u.thread.state = t->state;
         out->u.thread.prio = t->prio;

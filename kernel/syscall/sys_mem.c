@@ -125,7 +125,9 @@ long sys_mem_grant(struct trap_frame *f)
     struct process *me = self(), *to;
     struct cap_slot *src, *dst;
     struct cap nc;
-    long r = syscall_target(ph, MOS_RIGHT_WRITE, &to);
+    /* A grant goes to another process: MOS_SELF is not a PROCESS handle here
+     * (cap_transfer derives within one's own space). */
+    long r = ph == MOS_SELF ? -MOS_EBADHANDLE : syscall_target(ph, MOS_RIGHT_WRITE, &to);
     if (!r)
         r = cspace_lookup(&me->cs, mh, MOS_CAP_MEMORY, MOS_RIGHT_GRANT, &src);
     if (!r && (first >= src->cap.count || pages > src->cap.count - first))

@@ -133,6 +133,11 @@ long sys_thread_block(struct trap_frame *f)
     }
     t->parked = true;
     sched_prepare_block();
+    if (t->killed) {                              /* a kill may have come before the prepare */
+        t->parked = false;
+        kunlock(fl);
+        return -MOS_EDEAD;
+    }
     kunlock(fl);
     uint64_t deadline = 0;
     if (timeout != MOS_TIMEOUT_FOREVER) {

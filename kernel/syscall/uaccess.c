@@ -4,6 +4,8 @@
  * copy, never the user buffer (no time-of-check/time-of-use window). */
 #include "syscall/uaccess.h"
 #include "arch/x86_64/memlayout.h"
+#include "arch/arch.h"
+#include "mm/vmm.h"
 #include <mos/errors.h>
 
 long arch_copy_user(void *dst, const void *src, size_t n);
@@ -23,12 +25,28 @@ int copy_from_user(void *dst, uptr_t src, size_t len)
     return (int)arch_copy_user(dst, (const void *)src.va, len);
 }
 
+/* Every page after the first of [va, va+len) mapped user-writable? (A
+ * fault in the first page happens before any byte is written; checking the
+ * rest first means a failed copy writes nothing.) */
+static bool rest_writable(uint64_t va, uint64_t len)
+{
+    paddr_t root = arch_mmu_current();
+    for (uint64_t p = ALIGN_DOWN(va, PAGE_SIZE) + PAGE_SIZE; p < va + len; p += PAGE_SIZE) {
+        unsigned prot;
+        if (!arch_mmu_query(root, p, NULL, &prot) || !(prot & VM_USER) || !(prot & VM_WRITE))
+            return false;
+    }
+    return true;
+}
+
 int copy_to_user(uptr_t dst, const void *src, size_t len)
 {
     if (!user_range_ok(dst.va, len))
         return -MOS_EFAULT;
     if (!len)
         return 0;
+    if (!rest_writable(dst.va, len))
+        return -MOS_EFAULT;
     return (int)arch_copy_user((void *)dst.va, src, len);
 }
 

@@ -40,7 +40,7 @@ static int run_tests(const struct mos_init_info *ii, mos_handle_t initrd)
         long child = mos_spawn(&a);
         groups++;
         if (child < 0) {
-            printf("init: cannot start %s: %s\n", e.name, mos_strerror(child));
+            printf("TEST %s FAIL init cannot start it: %s\n", e.name + 10, mos_strerror(child));
             failed++;
             continue;
         }
@@ -51,7 +51,7 @@ static int run_tests(const struct mos_init_info *ii, mos_handle_t initrd)
                 break;
             struct mos_msg m;
             if (mos_ipc_recv_m(ep, GROUP_TIMEOUT, 0, &m) == -MOS_ETIMEDOUT) {
-                printf("TEST %s FAIL the group timed out\n", e.name + 10);
+                printf("init: group %s timed out: killing it\n", e.name + 10);
                 (void)mos_proc_destroy((mos_handle_t)child, -1);
             }
         }

@@ -8,7 +8,9 @@
 #include <mos/kinfo.h>
 
 extern const struct utest __start_utests[], __stop_utests[];
-extern const struct utest_childfn __start_utest_children[], __stop_utest_children[];
+/* Weak: a group without UTEST_CHILD functions has no such section. */
+extern const struct utest_childfn __start_utest_children[] __attribute__((weak));
+extern const struct utest_childfn __stop_utest_children[] __attribute__((weak));
 
 #define INITRD_VA   0x0000300000000000ull
 #define CASE_QUOTA  4096u                 /* pages: 16 MiB per case */

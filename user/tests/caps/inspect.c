@@ -202,7 +202,9 @@ UTEST(inspect_thread_reports_every_field)
     EXPECT_EQ(i.count, 0);
     EXPECT_EQ(i.phys, 0);
     EXPECT(i.u.thread.tid != 0);
-    EXPECT_EQ(i.object_id, i.u.thread.tid);
+    EXPECT(i.object_id != 0);               /* unique among all objects, not the tid */
+    struct mos_cap_info again = inspect_in(t.handle, MOS_SELF);
+    EXPECT_EQ(again.object_id, i.object_id);
     EXPECT_EQ(i.u.thread.state, 3);                 /* blocked */
     EXPECT_EQ(i.u.thread.prio, 20);
     EXPECT_EQ(i.u.thread.cpu, 0);
