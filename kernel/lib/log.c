@@ -20,21 +20,55 @@ static struct {
     size_t len;
 } lines[MAX_CPUS];
 static uint64_t log_seq;                 /* log_lock */
+
+/* The console owner's ring (log_lock). */
+#define RING_SIZE 65536u
+static char ring[RING_SIZE];
+static uint64_t ring_head, ring_tail;    /* bytes written / read, ever */
+static const void *console_owner;
+static volatile bool owner_notify;
 static uint64_t (*log_clock)(void);
 static bool log_fb;
 static volatile bool log_panic;
 
 void log_set_clock(uint64_t (*now_ns)(void)) { log_clock = now_ns; }
 void log_enable_fbcon(bool on) { log_fb = on && fbcon_active(); }
-void log_enter_panic(void) { log_panic = true; }
+static void serial_write(const char *s, size_t n);
 
-static void sink_write(const char *s, size_t n)
+void log_enter_panic(void)
+{
+    log_panic = true;
+    while (ring_tail < ring_head) {             /* lines the console owner never printed */
+        char c = ring[ring_tail++ % RING_SIZE];
+        serial_write(&c, 1);
+    }
+}
+
+static void serial_write(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\n')
             arch_serial_putc('\r');
         arch_serial_putc(s[i]);
     }
+}
+
+static void ring_write(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ring[ring_head++ % RING_SIZE] = s[i];
+    if (ring_head - ring_tail > RING_SIZE)          /* overrun: drop the oldest */
+        ring_tail = ring_head - RING_SIZE;
+    owner_notify = true;
+    this_cpu()->need_resched = true;    /* so the next exit to user mode notifies the owner */
+}
+
+static void sink_write(const char *s, size_t n)
+{
+    if (console_owner && !log_panic)
+        ring_write(s, n);
+    else
+        serial_write(s, n);
     if (log_fb)
         fbcon_write(s, n);
 }
@@ -106,6 +140,53 @@ int kprintf(const char *fmt, ...)
     int n = kvprintf(fmt, ap);
     va_end(ap);
     return n;
+}
+
+void log_claim_console(const void *owner)
+{
+    uint64_t f = lock_log();
+    console_owner = owner;
+    unlock_log(f);
+}
+
+void log_release_console(const void *owner)
+{
+    uint64_t f = lock_log();
+    if (console_owner == owner) {
+        console_owner = NULL;
+        while (ring_tail < ring_head) {             /* what it never printed */
+            char c = ring[ring_tail++ % RING_SIZE];
+            serial_write(&c, 1);
+        }
+    }
+    unlock_log(f);
+}
+
+bool log_console_owned_by(const void *owner)
+{
+    return console_owner == owner;
+}
+
+size_t log_drain(char *buf, size_t n)
+{
+    uint64_t f = lock_log();
+    size_t got = 0, last_line = 0;
+    while (ring_tail + got < ring_head && got < n) {
+        char c = ring[(ring_tail + got) % RING_SIZE];
+        buf[got++] = c;
+        if (c == '\n')
+            last_line = got;
+    }
+    /* Whole lines only, unless one line is longer than the buffer. */
+    size_t take = last_line ? last_line : got;
+    ring_tail += take;
+    unlock_log(f);
+    return take;
+}
+
+bool log_take_notify(void)
+{
+    return __atomic_exchange_n(&owner_notify, false, __ATOMIC_ACQ_REL);
 }
 
 void log_write_raw(const char *s, size_t n)

@@ -6,6 +6,7 @@
 #include "proc/process.h"
 #include "proc/capglue.h"
 #include "ipc/ipc.h"
+#include "syscall/syscall.h"
 #include "mm/kheap.h"
 #include "mm/memobj.h"
 #include "mm/pmm.h"
@@ -152,6 +153,7 @@ static void teardown_body(struct process *p)
         process_refund(p, 8192);
     }
 
+    console_owner_exit(p);
     if (p->exit_ep) {
         endpoint_notify(p->exit_ep, p->exit_badge ? p->exit_badge : 1);
         kobj_put(&p->exit_ep->obj);

@@ -25,7 +25,7 @@ const syscall_fn syscall_table[SYS_COUNT] = {
 #include <mos/syscalls.def>
 #undef X
 };
-_Static_assert(SYS_COUNT == 25, "every number below SYS_COUNT has a handler");
+_Static_assert(SYS_COUNT == 26, "every number below SYS_COUNT has a handler");
 _Static_assert(SYS_ipc_send == 5 && SYS_ipc_reply_recv == 9 && SYS_ipc_recv == 6 && SYS_ipc_call == 7,
                "syscall.S saves callee-saved registers for numbers 5..9 (the IPC calls that block)");
 
@@ -35,6 +35,7 @@ bool syscall_log_rejects;          /* "debug" on the command line */
  * pending preemption, a kill. Out of line: the common case skips it. */
 static __attribute__((noinline)) void exit_work(struct trap_frame *f)
 {
+    console_notify();
     if (f->rip >= USER_TOP) {
         /* SYSRET would fault in ring 0 on some CPUs (CVE-2012-0217). */
         struct thread *t = thread_current();

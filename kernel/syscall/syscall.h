@@ -17,6 +17,12 @@ struct cap_slot;
 #include <mos/syscalls.def>
 #undef X
 
+/* The console owner (log_read's caller) is gone: the kernel log goes back
+ * to COM1. */
+void console_owner_exit(struct process *p);
+/* Deliver a pending "the kernel log has lines" notification (no locks held). */
+void console_notify(void);
+
 /* Before any return to user mode from a system call: a non-canonical RIP
  * kills the process, a pending preemption switches, a killed thread leaves. */
 void syscall_exit_checks(struct trap_frame *f);

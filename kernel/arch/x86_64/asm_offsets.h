@@ -3,7 +3,7 @@
  * (syscall.S) use; every one is checked by a static assert in syscall.c. */
 #pragma once
 
-#define SYS_COUNT_ASM     25      /* SYS_COUNT */
+#define SYS_COUNT_ASM     26      /* SYS_COUNT */
 #define MOS_ENOSYS_ASM    12      /* MOS_ENOSYS */
 #define CPU_NEED_RESCHED  0x2378  /* offsetof(struct cpu, need_resched) */
 #define CPU_CURRENT       0x2120  /* offsetof(struct cpu, current) */

@@ -13,6 +13,7 @@
 #include "arch/x86_64/smp.h"
 #include "sched/sched.h"
 #include "proc/process.h"
+#include "syscall/syscall.h"
 #include "lib/assert.h"
 #include "lib/kprintf.h"
 #include "lib/ksyms.h"
@@ -217,6 +218,7 @@ void trap_dispatch(struct trap_frame *f)
     else
         kprintf("unexpected interrupt vector %llu\n", (unsigned long long)f->vector);
     apic_eoi();
+    console_notify();
     sched_irq_exit();
     if (f->cs & 3)
         uthread_return_check();
