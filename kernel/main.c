@@ -5,12 +5,13 @@
  *   3 Can Remember    PMM, kernel page tables (W^X), heap, guarded stacks
  *   4 Can Think       interrupts, timers, scheduler, SMP         (next issue)
  *   5 Alive           ring 3 and init                            (next issue)
- * Each loader has its own entry (kmain_multiboot2; Limine later) that fills
+ * Each loader has its own entry (kmain_multiboot2, kmain_limine) that fills
  * struct boot_info; from kernel_main on, nothing knows which loader ran. */
 #include "arch/arch.h"
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/trap.h"
 #include "boot/boot_info.h"
+#include "boot/limine.h"
 #include "boot/multiboot2.h"
 #include "dev/fbcon.h"
 #include "lib/assert.h"
@@ -155,10 +156,11 @@ static void phase3_on_kernel_stack(void *arg)
     phase4(bi);
 }
 
+static const char *user_cpu_features;   /* set up on the boot CPU in phase 4 */
+
 static void phase5(struct boot_info *bi, uint64_t flags)
 {
-    const char *prot = arch_user_cpu_init();
-    kprintf("ring 3: SYSCALL/SYSRET, %s, FPU/SSE state per thread\n", prot);
+    kprintf("ring 3: SYSCALL/SYSRET, %s, FPU/SSE state per thread\n", user_cpu_features);
     const char *err = init_start(bi, flags);
     if (err)
         panic("phase 5 (Alive): FAILED — %s", err);
@@ -195,6 +197,10 @@ static __noreturn void phase4(struct boot_info *bi)
     char summary[160];
     arch_platform_init(bi, summary, sizeof summary);
     sched_init_cpu(&cpus[0], &boot_kstack);
+    /* Ring-3 support (SYSCALL MSRs, SMEP/SMAP, SSE) is per CPU: set it up
+     * here, on the boot CPU itself, as each AP does in smp_ap_entry (kmain
+     * is an ordinary thread and may run elsewhere by phase 5). */
+    user_cpu_features = arch_user_cpu_init();
     unsigned n = arch_start_cpus();
     kprintf("phase 4 (Can Think): ok — %u CPU%s, %s\n", n, n == 1 ? "" : "s", summary);
     struct thread *t = thread_create("kmain", kmain_thread, bi, SCHED_PRIO_MAX - 1, -1);
@@ -229,6 +235,40 @@ void kmain_multiboot2(uint32_t magic, uint32_t info_pa)
     boot_info.hhdm_offset = HHDM_BASE;
     boot_info.kernel_phys_base = KERNEL_LINK_PHYS;
     boot_info.kernel_phys_end = KERNEL_LINK_PHYS + ((uint64_t)__kernel_end - KERNEL_LINK);
+    bootmem_sanitize(&boot_info);
+    kernel_main(&boot_info);
+}
+
+/* limine_parse() refused: say why on serial and, when a framebuffer was
+ * found, on screen; then stop (a test boot ends QEMU with the failure
+ * status rather than hang until the runner's timeout). */
+static __noreturn void limine_stop(struct boot_info *bi)
+{
+    if (bi->fb.format != FB_NONE && bi->hhdm_offset) {
+        hhdm_offset = bi->hhdm_offset;
+        if (fbcon_init(&bi->fb, pa_to_kva(bi->fb.addr)) == 0)
+            log_enable_fbcon(true);
+    }
+    kprintf("MinimalOS: cannot boot from this Limine: %s\n", limine_refusal());
+    kprintf("phase 2 (Can See): FAILED — the Limine boot information is unusable\n");
+    if (cmdline_has(bi->cmdline, "test"))
+        arch_qemu_exit(QEMU_EXIT_FAILURE);
+    arch_halt();
+}
+
+/* Entered from limine_entry.S in long mode on the boot stack, still on
+ * Limine's page tables: its HHDM maps all RAM, so pa_to_kva() works through
+ * it until vmm_init() switches to the kernel's own tables in phase 3. The
+ * image may sit at any physical address; limine_parse() takes it from the
+ * kernel address response. The other CPUs are left alone (no MP request):
+ * phase 4 starts them with INIT-SIPI-SIPI as on the Multiboot2 path. */
+__noreturn void kmain_limine(void);
+void kmain_limine(void)
+{
+    phase1();
+    if (limine_parse(&boot_info) != 0)
+        limine_stop(&boot_info);
+    hhdm_offset = boot_info.hhdm_offset;
     bootmem_sanitize(&boot_info);
     kernel_main(&boot_info);
 }

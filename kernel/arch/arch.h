@@ -115,6 +115,10 @@ void arch_ext_free(void *ext);
 /* t runs on this CPU: reload what arch_thread_switch would set up for it
  * (the I/O permission bitmap after a change). */
 void arch_thread_refresh(struct thread *t);
+/* Make every other CPU reload its running thread's I/O permission bitmap
+ * (arch_thread_refresh) and wait until all have: after a process's bitmap
+ * changed, no CPU still allows a revoked port or reads a freed bitmap. */
+void arch_iomap_sync(void);
 /* Per-CPU setup for ring 3: SYSCALL MSRs, SSE, SMEP/SMAP. Returns a
  * description of the protections enabled (for the boot log). */
 const char *arch_user_cpu_init(void);

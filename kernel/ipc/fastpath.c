@@ -17,6 +17,7 @@
 #include "ipc/ipc_internal.h"
 #include "arch/arch.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/switch_inline.h"
 #include "config.h"
 #include "lib/klock.h"
@@ -89,6 +90,15 @@ void *ipc_frame_resume(struct thread *t)
     return f;
 }
 
+/* switch_to_partner leaves through SYSRET without syscall_exit_checks: a
+ * partner whose return address is not canonical (its syscall instruction
+ * ended the user half) must take the general path, which kills it there
+ * instead of faulting in ring 0 (CVE-2012-0217). */
+static inline bool resumable(struct thread *t)
+{
+    return frame_of(t)->rip < USER_TOP;
+}
+
 static inline bool plain_message(uint64_t info)
 {
     return (info & 0xFFFFFFFFull) == 0;  /* no payload, no capabilities, no flags */
@@ -137,7 +147,8 @@ bool fastpath_call(struct trap_frame *f)
     struct thread *sv = list_entry(ep->recvq.next, struct thread, ipc_node);
     spin_lock(&c->lock);
     if (sv->cpu != c->id || sv->state != THREAD_BLOCKED || sv->ipc_flags ||
-        rq_highest_inline(&c->rq) >= (int)sv->prio || c->need_resched || cl->killed || sv->killed) {
+        rq_highest_inline(&c->rq) >= (int)sv->prio || c->need_resched || cl->killed || sv->killed ||
+        !resumable(sv)) {
         spin_unlock(&c->lock);
         goto decline;
     }
@@ -181,7 +192,7 @@ bool fastpath_reply_recv(struct trap_frame *f)
         goto decline;
     spin_lock(&c->lock);
     if (cl->cpu != c->id || cl->state != THREAD_BLOCKED || rq_highest_inline(&c->rq) >= (int)cl->prio ||
-        c->need_resched || cl->killed || sv->killed) {
+        c->need_resched || cl->killed || sv->killed || !resumable(cl)) {
         spin_unlock(&c->lock);
         goto decline;
     }

@@ -102,23 +102,24 @@ void capglue_update_iomap(struct process *p, struct cap_slot *skip)
             for (uint64_t port = s->cap.base; port < s->cap.base + s->cap.count && port < 65536; port++)
                 p->iomap[port / 8] &= (uint8_t)~(1u << (port % 8));
         }
-        if (!any) {
-            kfree(p->iomap);
-            p->iomap = NULL;
-            process_refund(p, 8192);
-        }
+    }
+    uint8_t *old = NULL;
+    if (p->iomap && !any) {
+        old = p->iomap;
+        p->iomap = NULL;
     }
     static uint64_t iomap_versions;
-    p->iomap_gen = ++iomap_versions;        /* globally unique: CPUs compare it */
-    /* CPUs running p's threads take the new bitmap now. */
-    list_for_each(pos, &p->threads) {
-        struct thread *t = list_entry(pos, struct thread, proc_node);
-        if (t->state == THREAD_RUNNING) {
-            if (t->cpu == this_cpu()->id)
-                arch_thread_refresh(t);
-            else
-                arch_send_resched(t->cpu);
-        }
+    __atomic_store_n(&p->iomap_gen, ++iomap_versions, __ATOMIC_RELEASE);   /* unique: CPUs compare it */
+    /* Every CPU takes the new bitmap before this returns (the caller's
+     * revoke or delete is then complete everywhere, like an unmap), and
+     * none can still be copying the old one when it is freed. */
+    uint64_t f = arch_irq_save();
+    arch_thread_refresh(this_cpu()->current);
+    arch_irq_restore(f);
+    arch_iomap_sync();
+    if (old) {
+        kfree(old);
+        process_refund(p, 8192);
     }
 }
 

@@ -82,6 +82,11 @@ void uthread_exit(void)
         process_last_thread_gone(p);
     t->proc = NULL;                 /* from here on it runs as a kernel thread */
     t->space_root = kernel_vm.root;
+    /* Leave p's page tables now: the switch away from this thread may
+     * skip the CR3 load (the next thread uses the kernel's tables too), and
+     * the last thread of p frees them, possibly on another CPU. */
+    if (arch_mmu_current() != kernel_vm.root)
+        arch_mmu_switch(kernel_vm.root);
     t->iomap = NULL;
     t->iomap_gen = NULL;
     kobj_put(&p->obj);

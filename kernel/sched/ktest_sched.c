@@ -19,13 +19,6 @@
 
 #define MS 1000000ull
 
-/* Poll cond every millisecond for up to timeout_ms; true if it held. */
-#define WAIT_UNTIL(cond, timeout_ms) ({                                       \
-    uint64_t _end = now_ns() + (timeout_ms) * MS;                             \
-    while (!(cond) && now_ns() < _end)                                        \
-        thread_sleep_ns(MS);                                                  \
-    (bool)(cond); })
-
 static unsigned last_cpu(void) { return ncpus_online - 1; }
 
 /* ------------------------------------------------------------ sleeping */

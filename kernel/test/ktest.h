@@ -56,3 +56,11 @@ extern bool ktest_exact_time;
 /* Run every registered test whose name starts with `filter` ("" = all).
  * Prints KTEST DONE <passed> passed, <failed> failed; returns failures. */
 unsigned ktest_run_all(const char *filter);
+
+/* Poll cond every millisecond for up to timeout_ms; true if it held (needs
+ * sched/clock.h and sched/sched.h; a kernel thread only). */
+#define WAIT_UNTIL(cond, timeout_ms) ({                                       \
+    uint64_t _end = now_ns() + (uint64_t)(timeout_ms) * 1000000ull;           \
+    while (!(cond) && now_ns() < _end)                                        \
+        thread_sleep_ns(1000000ull);                                          \
+    (bool)(cond); })

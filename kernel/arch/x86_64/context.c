@@ -81,14 +81,18 @@ void arch_ext_free(void *ext)
 
 void arch_load_iomap(struct arch_cpu *a, struct thread *t)
 {
-    const uint8_t *map = t->iomap ? *t->iomap : NULL;
+    /* The version is read before the copy: a copy racing with an update
+     * (capglue_update_iomap) keeps the old version and is redone when the
+     * updater's arch_iomap_sync() reaches this CPU. */
+    uint64_t gen = t->iomap ? __atomic_load_n(t->iomap_gen, __ATOMIC_ACQUIRE) : 0;
+    const uint8_t *map = t->iomap ? __atomic_load_n(t->iomap, __ATOMIC_ACQUIRE) : NULL;
     if (!map) {
         a->tss.iomap_base = ARCH_IOMAP_OFF;
         return;
     }
-    if (a->iomap_owner_gen != *t->iomap_gen) {
+    if (a->iomap_owner_gen != gen) {
         memcpy(a->iomap, map, 8192);
-        a->iomap_owner_gen = *t->iomap_gen;
+        a->iomap_owner_gen = gen;
     }
     a->tss.iomap_base = ARCH_IOMAP_ON;
 }

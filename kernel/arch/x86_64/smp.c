@@ -37,13 +37,15 @@ extern void (*spin_wait_hook)(void);
 static volatile bool stopping;
 static struct kstack idle_stacks[MAX_CPUS];
 
-/* Shoot-down request (sd_lock). */
+/* Shoot-down request (sd_lock): a TLB range to flush, or (iomap) the I/O
+ * permission bitmap of the running thread to reload. */
 static struct spinlock sd_lock = SPINLOCK_INIT("shootdown");
 static struct {
     vaddr_t va;
     uint64_t len;
     paddr_t root;
     bool kernel;
+    bool iomap;
 } sd_req;
 static volatile uint64_t sd_pending;        /* CPUs that still have to flush */
 static uint64_t sd_count;
@@ -67,7 +69,9 @@ void smp_tlb_service(void)
     uint64_t bit = 1ull << me;
     if (!(__atomic_load_n(&sd_pending, __ATOMIC_ACQUIRE) & bit))
         return;
-    if (sd_req.kernel || (read_cr3() & ~0xFFFull) == sd_req.root) {
+    if (sd_req.iomap) {
+        arch_thread_refresh(this_cpu()->current);
+    } else if (sd_req.kernel || (read_cr3() & ~0xFFFull) == sd_req.root) {
         if (sd_req.len > 32 * PAGE_SIZE) {
             arch_tlb_flush_all_local();
         } else {
@@ -84,10 +88,9 @@ static void spin_wait_service(void)
         smp_tlb_service();
 }
 
-static void remote_flush(struct vm_space *vs, vaddr_t va, uint64_t len)
+/* Post the request to every other CPU and wait until each has done it. */
+static void remote_request(vaddr_t va, uint64_t len, paddr_t root, bool kernel, bool iomap)
 {
-    if (ncpus_online < 2 || !smp_shootdown_enabled)
-        return;
     uint64_t f = arch_irq_save();
     while (!spin_trylock(&sd_lock)) {
         smp_tlb_service();
@@ -96,8 +99,9 @@ static void remote_flush(struct vm_space *vs, vaddr_t va, uint64_t len)
     unsigned me = arch_cpu_id();
     sd_req.va = va;
     sd_req.len = len;
-    sd_req.root = vs->root;
-    sd_req.kernel = vs == &kernel_vm;
+    sd_req.root = root;
+    sd_req.kernel = kernel;
+    sd_req.iomap = iomap;
     uint64_t targets = 0;
     for (unsigned i = 0; i < ncpus_online; i++)
         if (i != me && cpus[i].online)
@@ -108,9 +112,23 @@ static void remote_flush(struct vm_space *vs, vaddr_t va, uint64_t len)
             apic_send_ipi(cpus[i].arch.apic_id, VEC_IPI_TLB);
     while (__atomic_load_n(&sd_pending, __ATOMIC_ACQUIRE))
         cpu_relax();
-    sd_count++;
+    if (!iomap)
+        sd_count++;
     spin_unlock(&sd_lock);
     arch_irq_restore(f);
+}
+
+static void remote_flush(struct vm_space *vs, vaddr_t va, uint64_t len)
+{
+    if (ncpus_online < 2 || !smp_shootdown_enabled)
+        return;
+    remote_request(va, len, vs->root, vs == &kernel_vm, false);
+}
+
+void arch_iomap_sync(void)
+{
+    if (ncpus_online >= 2)
+        remote_request(0, 0, 0, false, true);
 }
 
 uint64_t smp_shootdowns(void)

@@ -49,8 +49,8 @@ syscall_entry:
     pushq %r9
     pushq %r10
     subq $40, %rsp                      /* r11..r15 */
-    leal -SYS_IPC_FIRST(%rax), %ecx     /* an IPC call that may block? */
-    cmpl $(SYS_IPC_LAST - SYS_IPC_FIRST), %ecx
+    leaq -SYS_IPC_FIRST(%rax), %rcx     /* an IPC call that may block? (all 64 bits) */
+    cmpq $(SYS_IPC_LAST - SYS_IPC_FIRST), %rcx
     jbe 3f
 4:  movq %rsp, %rdi
     movq 0x70(%rsp), %rax               /* the number (F_RAX) */
@@ -99,9 +99,9 @@ syscall_exit:                           /* rsp = the frame; interrupts off */
     movq %r14, F_R14(%rsp)
     movq %r15, F_R15(%rsp)
     movq %rsp, %rdi
-    cmpl $SYS_IPC_CALL, %eax            /* the fast path returns only to decline */
+    cmpq $SYS_IPC_CALL, %rax            /* the fast path returns only to decline */
     je 5f
-    cmpl $SYS_IPC_LAST, %eax
+    cmpq $SYS_IPC_LAST, %rax
     jne 4b
     call fastpath_reply_recv
     jmp 4b

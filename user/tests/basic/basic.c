@@ -8,6 +8,12 @@ UTEST(unknown_syscall_is_enosys)
     EXPECT_ERR(mos_syscall6(SYS_COUNT, 0, 0, 0, 0, 0, 0), MOS_ENOSYS);
     EXPECT_ERR(mos_syscall6(1000, 0, 0, 0, 0, 0, 0), MOS_ENOSYS);
     EXPECT_ERR(mos_syscall6(-1, 0, 0, 0, 0, 0, 0), MOS_ENOSYS);
+    EXPECT_ERR(mos_syscall6(0, 0, 0, 0, 0, 0, 0), MOS_ENOSYS);              /* unassigned, below SYS_COUNT */
+    /* Only all 64 bits name a call: these look like ipc_call / reply_recv
+     * in the low half (the fast-path decision must not be fooled). */
+    EXPECT_ERR(mos_syscall6((1ull << 32) | SYS_ipc_call, 0, 0, 0, 0, 0, 0), MOS_ENOSYS);
+    EXPECT_ERR(mos_syscall6((1ull << 32) | SYS_ipc_reply_recv, 0, 0, 0, 0, 0, 0), MOS_ENOSYS);
+    EXPECT_ERR(mos_syscall6((1ull << 63) | SYS_debug_write, 0, 0, 0, 0, 0, 0), MOS_ENOSYS);
 }
 
 UTEST(debug_write_checks_pointers)

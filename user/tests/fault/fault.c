@@ -225,6 +225,55 @@ UTEST_CHILD(syscall_at_top_of_user_space)
     return 1000;                                     /* not reached */
 }
 
+/* The same hole through the IPC fast path, which resumes a waiting
+ * receiver straight from its saved frame: a thread enters ipc_recv from the
+ * top page, then the main thread (same CPU) calls the endpoint. The
+ * receiver's return address is 0x800000000000; the fast path must leave it
+ * to the general path, whose exit checks kill the process. */
+__asm__(".text\n"
+        ".globl fault_recv_at\n"            /* rax = rdx (ipc_recv), rdi = ep, rsi = forever, jump to rcx */
+        "fault_recv_at:\n"
+        "    mov %rdx, %rax\n"
+        "    mov %rcx, %r11\n"
+        "    mov $-1, %rsi\n"
+        "    xor %edx, %edx\n"
+        "    jmp *%r11\n");
+extern void fault_recv_at(uint64_t ep, uint64_t unused, uint64_t nr, uint64_t target);
+
+static void recv_at_top(void *arg)
+{
+    fault_recv_at((uint64_t)(uintptr_t)arg, 0, SYS_ipc_recv, USER_TOP - 2);
+}
+
+UTEST_CHILD(fastpath_resume_at_top_of_user_space)
+{
+    (void)arg;
+    uint8_t code[PG];
+    memset(code, 0xCC, sizeof code);
+    code[PG - 2] = 0x0F;                             /* syscall */
+    code[PG - 1] = 0x05;
+    long m = childproc_page_with(code, sizeof code, 1);
+    CHECK(m > 0);
+    CHECK(mos_mem_map(m, MOS_SELF, USER_TOP - PG, 0, 1, MOS_PROT_READ | MOS_PROT_EXEC) == 0);
+    long ep = mos_cap_create(MOS_CAP_ENDPOINT, 0);
+    CHECK(ep > 0);
+    struct mos_thread t;
+    CHECK(mos_thread_start(&t, recv_at_top, (void *)(uintptr_t)ep, 0, 0) == 0);
+    CHECK(wait_thread_state(t.handle, 3, 5000) == 0);          /* in ipc_recv at the top */
+    struct mos_msg r;
+    (void)mos_ipc_call_m((mos_handle_t)ep, mos_msginfo(1, 0, 0, 0), NULL, &r);   /* plain: fast path */
+    return 1000;                                     /* not reached: the process dies */
+}
+
+UTEST(ipc_fastpath_never_resumes_a_noncanonical_return_address)
+{
+    struct utest_child c = utest_run_child("fastpath_resume_at_top_of_user_space", 0, NULL, 0, 10000);
+    EXPECT(c.finished);
+    EXPECTF(c.exit_reason == MOS_EXIT_BAD_RETURN, "exit reason %u (code %lld, ip 0x%llx)", c.exit_reason,
+            (long long)c.exit_code, (unsigned long long)c.fault_ip);
+    EXPECT_EQ(c.fault_ip, USER_TOP);
+}
+
 UTEST(syscall_returning_to_noncanonical_address_kills_with_bad_return)
 {
     /* An unknown system call number, and one that works (thread_yield):

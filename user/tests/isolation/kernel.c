@@ -99,8 +99,13 @@ UTEST_CHILD(exec_data)
         *(volatile uint8_t *)VA_DATA = 0xC3;
         ((void (*)(void))VA_DATA)();
     } else if (arg == 1) {
-        volatile uint8_t code[16] = { 0xC3 };
-        ((void (*)(void))(uintptr_t)code)();
+        /* Written at run time and laundered through asm so no compiler
+         * can fold the array into .rodata (clang did). */
+        uint8_t code[16];
+        void *p = code;
+        *(volatile uint8_t *)p = 0xC3;
+        __asm__ volatile("" : "+r"(p) : : "memory");
+        ((void (*)(void))p)();
     } else if (arg == 2) {
         ((void (*)(void))(uintptr_t)ret_in_rodata)();
     } else {

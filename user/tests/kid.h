@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* kid.h - helpers of the isolation group (the same as caps/kid.h; each group
- * builds alone): child processes the case keeps a PROCESS capability for
- * (utest_run_child() does not hand one out, and a case must grant to and
- * inspect its children), helper threads, and counting a capability space. */
+/* kid.h - helpers shared by the test groups: child processes the case keeps
+ * a PROCESS capability for (utest_run_child() does not hand one out, and a
+ * case must map into, grant to, transfer into and inspect its children),
+ * helper threads, and counting a capability space. */
 #pragma once
 
 #include "utest.h"
