@@ -25,5 +25,11 @@ struct mos_init_info {
     uint64_t fb_phys;           /* framebuffer, 0 if none */
     uint32_t fb_width, fb_height, fb_pitch, fb_bpp;
     char     cmdline[256];      /* the kernel command line */
+    /* ACPI power-off (S5): write (slp_typ_s5 << 10) | (1 << 13) to the
+     * PM1a control port (0 = unknown: no ACPI power-off). */
+    uint32_t acpi_pm1a_cnt;
+    uint32_t acpi_slp_typ_s5;
+    uint64_t ncpus;
 };
+_Static_assert(sizeof(struct mos_init_info) == 344, "ABI: mos_init_info");
 #define MOS_INIT_MAGIC 0x54494E49534F4Dull  /* "MOSINIT" */

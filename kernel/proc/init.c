@@ -13,6 +13,7 @@
 #include "arch/x86_64/tsc.h"
 #include "boot/boot_info.h"
 #include "irq/irq.h"
+#include "acpi/acpi.h"
 #include "lib/assert.h"
 #include "lib/cmdline.h"
 #include "lib/elf.h"
@@ -193,6 +194,13 @@ const char *init_start(const struct boot_info *bi, uint64_t boot_flags)
         .fb_height = bi->fb.height, .fb_pitch = bi->fb.pitch, .fb_bpp = bi->fb.bpp,
     };
     strncpy(info.cmdline, bi->cmdline, sizeof info.cmdline - 1);
+    extern struct acpi_fadt_info acpi_fadt;
+    extern bool acpi_have_fadt;
+    if (acpi_have_fadt && acpi_fadt.slp_typ_s5a != 0xFFFF) {
+        info.acpi_pm1a_cnt = acpi_fadt.pm1a_cnt;
+        info.acpi_slp_typ_s5 = acpi_fadt.slp_typ_s5a;
+    }
+    info.ncpus = ncpus_online;
     uint64_t info_off = INIT_STACK_PAGES * PAGE_SIZE - ALIGN_UP(sizeof info, 64);
     memobj_write(stack, info_off, &info, sizeof info);
     uint64_t info_va = INIT_STACK_TOP - INIT_STACK_PAGES * PAGE_SIZE + info_off;

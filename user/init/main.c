@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: MIT
-/* init - the first process. For now: in test mode (kernel command line
- * "test") it runs the userspace test suite, every program under bin/tests/
- * in the initrd, one after the other, then ends the QEMU run through the
- * isa-debug-exit port (init holds every I/O port). Otherwise it waits. The
- * service manager (manifest, supervision) comes with the userspace issue. */
+/* init - the first process, in one of three modes chosen by the kernel
+ * command line:
+ *   "test"   run the userspace test suite, every program under bin/tests/ in
+ *            the initrd, one after the other, then end the QEMU run through
+ *            the isa-debug-exit port (init holds every I/O port);
+ *   "bench"  run bin/bench, then end the QEMU run the same way;
+ *   else     the service manager: start the services of /etc/init.conf,
+ *            supervise them and serve init's protocol (service.c,
+ *            init_ipc.c; docs/protocols/init.md). */
 #include "mos_lib.h"
 #include "lib/cmdline.h"
 #include "lib/tar.h"
+#include "service.h"
 
 #define GROUP_TIMEOUT (600ull * 1000000000ull)
 
@@ -113,6 +118,9 @@ int main(int argc, char **argv)
         int failed = run_tests(ii, mos_cap_by_name("initrd"));
         qemu_exit(failed ? 0x11 : 0x10);
     }
+    if (ii && svc_setup(ii) == 0)
+        init_serve();
+    printf("init: cannot manage services; idle\n");
     for (;;)
         (void)mos_thread_block(MOS_TIMEOUT_FOREVER);
 }

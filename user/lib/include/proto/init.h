@@ -28,7 +28,7 @@ struct init_proc {
     uint32_t restarts;          /* services: times restarted */
     uint32_t _pad;
 };
-_Static_assert(sizeof(struct init_proc) == 88, "proto: init_proc");
+_Static_assert(sizeof(struct init_proc) == 80, "proto: init_proc");
 
 struct init_cap {
     uint32_t handle, type, rights, _pad;

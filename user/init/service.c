@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: MIT
+/* service.c - start, supervise and restart the services of /etc/init.conf.
+ *
+ * Made once, at set-up, and kept for init's lifetime (so clients'
+ * capabilities stay valid across restarts):
+ *   - init's endpoint (init_ep): its protocol, and the exit notifications;
+ *   - per service: its endpoint (provides=), a badged WRITE copy of init_ep
+ *     for its exit notification (badge = bit 1 << index), the ioport:/irq:
+ *     capabilities cut from init's roots, and one badge per use: entry.
+ * Per incarnation: the PROCESS handle (and the main THREAD handle, which
+ * stays with init so the service holds nothing it was not granted).
+ * On a death: cap_inspect says why; the restart policy decides between a
+ * restart after a back-off (a timer: the main loop's receive time-out) and
+ * giving up. 10 s of uptime before a death resets the count. */
+#include "service.h"
+
+#include "mos_lib.h"
+#include "lib/tar.h"
+
+struct manifest svc_manifest;
+struct svc svcs[MF_MAX_SERVICES];
+unsigned nsvcs;
+mos_handle_t init_ep;
+struct init_client init_clients[MF_MAX_SERVICES * MF_MAX_CAPS];
+unsigned ninit_clients;
+bool svc_shutting_down;
+const struct mos_init_info *svc_ii;
+
+static uint64_t next_badge = 0x100;
+
+uint64_t svc_now_ns(void)
+{
+    const struct mos_kinfo *k = (const struct mos_kinfo *)(uintptr_t)MOS_KINFO_ADDR;
+    uint64_t tsc = __builtin_ia32_rdtsc();
+    return (uint64_t)(((unsigned __int128)(tsc - k->tsc_base) * k->tsc_mult) >> 32);
+}
+
+uint64_t svc_new_badge(void)
+{
+    return next_badge++;
+}
+
+static void outw(uint16_t port, uint16_t v)
+{
+    __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+
+/* ---------------------------------------------------------------- set-up */
+
+static void report(void *ctx, unsigned line, const char *msg)
+{
+    (void)ctx;
+    printf("init: /etc/init.conf:%u: %s\n", line, msg);
+}
+
+/* The handles that never change for service i; false (logged) if one
+ * cannot be made: the service is then never started. */
+static bool svc_prepare(unsigned i)
+{
+    struct svc *s = &svcs[i];
+    const struct mf_service *mf = s->mf;
+    long r = mos_cap_transfer(init_ep, MOS_SELF, MOS_RIGHT_WRITE, 1ull << i, 0, 0);
+    if (r < 0) {
+        printf("init: %s: cannot make its exit endpoint: %s\n", mf->name, mos_strerror(r));
+        return false;
+    }
+    s->exit_cap = (mos_handle_t)r;
+    if (mf->provides[0]) {
+        r = mos_cap_create(MOS_CAP_ENDPOINT, 0);
+        if (r < 0) {
+            printf("init: %s: cannot create its endpoint: %s\n", mf->name, mos_strerror(r));
+            return false;
+        }
+        s->ep = (mos_handle_t)r;
+    }
+    for (unsigned c = 0; c < mf->ncaps; c++) {
+        const struct mf_cap *mc = &mf->caps[c];
+        switch (mc->kind) {
+        case MF_CAP_IOPORT:
+            r = mos_cap_transfer(MOS_INIT_IOPORTS, MOS_SELF,
+                                 MOS_RIGHT_READ | MOS_RIGHT_WRITE | MOS_RIGHT_GRANT, 0, mc->first, mc->count);
+            if (r < 0) {
+                printf("init: %s: cap=ioport:0x%x:%u: %s\n", mf->name, mc->first, mc->count, mos_strerror(r));
+                return false;
+            }
+            s->narrowed[c] = (mos_handle_t)r;
+            break;
+        case MF_CAP_IRQ:
+            r = mos_cap_transfer(MOS_INIT_IRQS, MOS_SELF, MOS_RIGHT_READ | MOS_RIGHT_WRITE | MOS_RIGHT_GRANT, 0,
+                                 mc->first, 1);
+            if (r < 0) {
+                printf("init: %s: cap=irq:%u: %s (this machine has %llu lines)\n", mf->name, mc->first,
+                       mos_strerror(r), (unsigned long long)svc_ii->irq_count);
+                return false;
+            }
+            s->narrowed[c] = (mos_handle_t)r;
+            break;
+        case MF_CAP_USE:
+            s->badge[c] = svc_new_badge();
+            if (mc->target == MF_TARGET_INIT) {
+                init_clients[ninit_clients++] = (struct init_client){
+                    .badge = s->badge[c], .svc = (int)i, .control = mc->control,
+                };
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------- start */
+
+static void svc_failed(struct svc *s, const char *what, const char *why, bool permanent);
+
+static void svc_start(struct svc *s)
+{
+    const struct mf_service *mf = s->mf;
+    struct tar_entry e;
+    int tr = tar_find((const void *)(uintptr_t)svc_ii->initrd_va, svc_ii->initrd_size, mf->path, &e);
+    if (tr != 0 || e.type != TAR_FILE) {
+        char why[96];
+        snprintf(why, sizeof why, "%s is not in the initrd", mf->path);
+        svc_failed(s, "cannot start", why, true);
+        return;
+    }
+    struct mos_spawn_cap caps[MF_MAX_CAPS];
+    char names[MF_MAX_CAPS * (MF_NAME_MAX + 2)] = "";
+    size_t nlen = 0;
+    for (unsigned c = 0; c < mf->ncaps; c++) {
+        const struct mf_cap *mc = &mf->caps[c];
+        struct mos_spawn_cap *sc = &caps[c];
+        *sc = (struct mos_spawn_cap){ .name = mc->name };
+        switch (mc->kind) {
+        case MF_CAP_EP:
+            sc->handle = s->ep;
+            sc->rights = MOS_RIGHT_READ | MOS_RIGHT_WRITE | MOS_RIGHT_GRANT;
+            break;
+        case MF_CAP_IOPORT:
+        case MF_CAP_IRQ:
+            sc->handle = s->narrowed[c];
+            sc->rights = MOS_RIGHT_READ | MOS_RIGHT_WRITE;
+            break;
+        case MF_CAP_INITRD:
+            sc->handle = MOS_INIT_INITRD;
+            sc->rights = MOS_RIGHT_READ;
+            break;
+        default:                                /* MF_CAP_USE */
+            sc->handle = mc->target == MF_TARGET_INIT ? init_ep : svcs[mc->target].ep;
+            sc->rights = MOS_RIGHT_WRITE | MOS_RIGHT_GRANT;
+            sc->badge = s->badge[c];
+            break;
+        }
+        nlen += (size_t)snprintf(names + nlen, sizeof names - nlen, " %s", mc->name);
+    }
+    bool restart = s->restarts > 0;
+    char nbuf[12];
+    snprintf(nbuf, sizeof nbuf, "%u", s->restarts);
+    const char *argv[] = { mf->name, "--restart", nbuf, NULL };
+    mos_handle_t thread = 0;
+    struct mos_spawn_args a = {
+        .image = e.data,
+        .image_len = (size_t)e.size,
+        .name = mf->name,
+        .argc = restart ? 3 : 1,
+        .argv = argv,
+        .caps = caps,
+        .ncaps = mf->ncaps,
+        .quota_pages = mf->quota_pages,
+        .cspace_slots = mf->slots,
+        .prio = mf->prio,
+        .exit_ep = s->exit_cap,
+        .start_flags = restart ? MOS_START_RESTART : 0,
+        .thread_out = &thread,
+    };
+    long proc = mos_spawn(&a);
+    if (proc < 0) {
+        bool permanent = proc == -MOS_ENOEXEC || proc == -MOS_EINVAL || proc == -MOS_ERANGE;
+        svc_failed(s, "cannot start", mos_strerror(proc), permanent);
+        return;
+    }
+    struct mos_cap_info info;
+    s->proc = (mos_handle_t)proc;
+    s->thread = thread;
+    s->pid = mos_cap_inspect(s->proc, (uint64_t)(uintptr_t)&info, MOS_SELF, 0) == 0 ? info.u.proc.pid : ~0ull;
+    s->state = SVC_RUNNING;
+    s->started_ns = svc_now_ns();
+    s->kill_requested = false;
+    if (restart)
+        printf("init: started %s (pid %llu, restart %u) with caps%s\n", mf->name, (unsigned long long)s->pid,
+               s->restarts, nlen ? names : " (none)");
+    else
+        printf("init: started %s (pid %llu) with caps%s\n", mf->name, (unsigned long long)s->pid,
+               nlen ? names : " (none)");
+}
+
+long svc_setup(const struct mos_init_info *ii)
+{
+    svc_ii = ii;
+    long r = mos_cap_create(MOS_CAP_ENDPOINT, 0);
+    if (r < 0) {
+        printf("init: cannot create its endpoint: %s\n", mos_strerror(r));
+        return r;
+    }
+    init_ep = (mos_handle_t)r;
+    struct tar_entry e;
+    int tr = tar_find((const void *)(uintptr_t)ii->initrd_va, ii->initrd_size, "etc/init.conf", &e);
+    if (tr != 0 || e.type != TAR_FILE) {
+        printf("init: /etc/init.conf: %s; no services\n", tr == -MOS_EINVAL ? "the initrd is malformed"
+                                                                           : "not found");
+        return 0;
+    }
+    unsigned errors = manifest_parse(&svc_manifest, e.data, (size_t)e.size, report, NULL);
+    if (errors)
+        printf("init: /etc/init.conf: %u problem%s, %u service%s kept\n", errors, errors == 1 ? "" : "s",
+               svc_manifest.n, svc_manifest.n == 1 ? "" : "s");
+    nsvcs = svc_manifest.n;
+    for (unsigned i = 0; i < nsvcs; i++) {
+        svcs[i].mf = &svc_manifest.svc[i];
+        if (!svc_prepare(i))
+            svcs[i].state = SVC_FAILED;
+    }
+    for (unsigned i = 0; i < nsvcs; i++) {
+        if (svcs[i].state == SVC_IDLE)
+            svc_start(&svcs[i]);
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- deaths */
+
+static void describe(const struct mos_cap_info *info, bool killed_by_request, char *buf, size_t n)
+{
+    const typeof(info->u.proc) *p = &info->u.proc;
+    unsigned long long ip = (unsigned long long)p->fault_ip;
+    switch (p->exit_reason) {
+    case MOS_EXIT_CALLED:
+        snprintf(buf, n, "exited with code %lld", (long long)p->exit_code);
+        break;
+    case MOS_EXIT_KILLED:
+        if (killed_by_request)
+            snprintf(buf, n, "killed on request");
+        else
+            snprintf(buf, n, "killed (code %lld)", (long long)p->exit_code);
+        break;
+    case MOS_EXIT_PAGE_FAULT:
+        snprintf(buf, n, "page fault at 0x%llx ip 0x%llx", (unsigned long long)p->fault_addr, ip);
+        break;
+    case MOS_EXIT_GENERAL_PROTECTION:
+        snprintf(buf, n, "general protection fault at ip 0x%llx", ip);
+        break;
+    case MOS_EXIT_INVALID_OPCODE:
+        snprintf(buf, n, "invalid opcode at ip 0x%llx", ip);
+        break;
+    case MOS_EXIT_DIVIDE_ERROR:
+        snprintf(buf, n, "divide error at ip 0x%llx", ip);
+        break;
+    case MOS_EXIT_BAD_RETURN:
+        snprintf(buf, n, "system call returning to a bad address");
+        break;
+    case MOS_EXIT_OTHER_FAULT:
+        snprintf(buf, n, "exception %lld at ip 0x%llx", (long long)p->exit_code, ip);
+        break;
+    case MOS_EXIT_NO_THREADS:
+        snprintf(buf, n, "its last thread ended");
+        break;
+    default:
+        snprintf(buf, n, "reason %u", p->exit_reason);
+        break;
+    }
+}
+
+/* It is not running (died, or could not start): apply its restart policy.
+ * what/why make the log line: "init: service X <what> (<why>); ...". */
+static void svc_failed(struct svc *s, const char *what, const char *why, bool permanent)
+{
+    const struct mf_service *mf = s->mf;
+    uint64_t now = svc_now_ns();
+    if (s->started_ns && now - s->started_ns >= SVC_STABLE_NS)
+        s->streak = 0;
+    if (svc_shutting_down) {
+        s->state = SVC_HALTED;
+        printf("init: service %s stopped\n", mf->name);
+    } else if (permanent) {
+        s->state = SVC_FAILED;
+        printf("init: service %s %s (%s); not restarted\n", mf->name, what, why);
+    } else if (mf->restart == MF_RESTART_NEVER) {
+        s->state = SVC_FAILED;
+        printf("init: service %s %s (%s); not restarted (restart=never)\n", mf->name, what, why);
+    } else if (s->streak >= mf->max_restarts) {
+        s->state = SVC_FAILED;
+        printf("init: service %s %s (%s); giving up after %u restart%s in a row\n", mf->name, what, why,
+               s->streak, s->streak == 1 ? "" : "s");
+    } else {
+        s->streak++;
+        uint32_t ms = manifest_backoff_ms(mf, s->streak);
+        s->state = SVC_WAITING;
+        s->restart_at_ns = now + (uint64_t)ms * 1000000ull;
+        printf("init: service %s %s (%s); restarting (%u/%u) in %u ms\n", mf->name, what, why, s->streak,
+               mf->max_restarts, ms);
+    }
+}
+
+static void svc_died(struct svc *s, const struct mos_cap_info *info)
+{
+    char why[96];
+    describe(info, s->kill_requested, why, sizeof why);
+    (void)mos_cap_delete(s->proc);
+    if (s->thread)
+        (void)mos_cap_delete(s->thread);
+    s->proc = s->thread = 0;
+    svc_failed(s, "died", why, false);
+}
+
+void svc_reap(void)
+{
+    for (unsigned i = 0; i < nsvcs; i++) {
+        struct svc *s = &svcs[i];
+        if (s->state != SVC_RUNNING)
+            continue;
+        struct mos_cap_info info;
+        long r = mos_cap_inspect(s->proc, (uint64_t)(uintptr_t)&info, MOS_SELF, 0);
+        if (r < 0) {                            /* cannot happen: init never gives it away */
+            printf("init: service %s: its process handle is gone (%s)\n", s->mf->name, mos_strerror(r));
+            memset(&info, 0, sizeof info);
+            svc_died(s, &info);
+        } else if (info.u.proc.state == MOS_PROC_DEAD) {
+            svc_died(s, &info);
+        }
+    }
+}
+
+uint64_t svc_run_timers(void)
+{
+    uint64_t now = svc_now_ns(), next = UINT64_MAX;
+    for (unsigned i = 0; i < nsvcs; i++) {
+        struct svc *s = &svcs[i];
+        if (s->state != SVC_WAITING)
+            continue;
+        if (s->restart_at_ns <= now) {
+            s->restarts++;
+            svc_start(s);
+            now = svc_now_ns();
+        }
+        if (s->state == SVC_WAITING && s->restart_at_ns < next)
+            next = s->restart_at_ns;
+    }
+    if (next == UINT64_MAX)
+        return MOS_TIMEOUT_FOREVER;
+    return next > now ? next - now : 0;
+}
+
+struct svc *svc_by_pid(uint64_t pid)
+{
+    for (unsigned i = 0; i < nsvcs; i++) {
+        if (svcs[i].state == SVC_RUNNING && svcs[i].pid == pid)
+            return &svcs[i];
+    }
+    return NULL;
+}
+
+long svc_kill(struct svc *s)
+{
+    long r = mos_proc_destroy(s->proc, SVC_KILL_CODE);
+    if (r == 0 || r == -MOS_EDEAD)
+        s->kill_requested = true;
+    return r == -MOS_EDEAD ? 0 : r;             /* already dying: the same outcome */
+}
+
+/* ---------------------------------------------------------------- shutdown */
+
+void svc_shutdown(void)
+{
+    const struct mos_init_info *ii = svc_ii;
+    svc_shutting_down = true;
+    printf("init: shutting down\n");
+    if (ii->acpi_pm1a_cnt && ii->acpi_pm1a_cnt <= 0xFFFF) {
+        (void)mos_thread_block(200ull * 1000000ull);    /* let the console print the log */
+        outw((uint16_t)ii->acpi_pm1a_cnt, (uint16_t)((ii->acpi_slp_typ_s5 << 10) | (1u << 13)));
+        (void)mos_thread_block(500ull * 1000000ull);
+        printf("init: cannot power off: ACPI S5 (port 0x%x) had no effect; halting the services\n",
+               ii->acpi_pm1a_cnt);
+    } else {
+        printf("init: cannot power off: no ACPI S5; halting the services\n");
+    }
+    (void)mos_thread_block(100ull * 1000000ull);
+    for (unsigned i = nsvcs; i-- > 0;) {
+        struct svc *s = &svcs[i];
+        if (s->state == SVC_RUNNING) {
+            (void)mos_proc_destroy(s->proc, 0);
+        } else if (s->state == SVC_WAITING || s->state == SVC_IDLE) {
+            s->state = SVC_HALTED;
+        }
+    }
+    for (unsigned tries = 0; tries < 100; tries++) {
+        svc_reap();
+        bool any = false;
+        for (unsigned i = 0; i < nsvcs; i++)
+            any |= svcs[i].state == SVC_RUNNING;
+        if (!any)
+            break;
+        (void)mos_thread_block(10ull * 1000000ull);
+    }
+    printf("init: services halted\n");
+}
