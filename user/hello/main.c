@@ -2,11 +2,15 @@
 /* hello - the first user program: prints its arguments and the
  * capabilities it was given, exercises malloc, and exits with 0. A smoke
  * test of the start-up path (crt0, start block, argv, named capabilities),
- * printf over debug_write, and the heap. */
+ * printf (to the "console" when it has one, as when the shell runs it;
+ * else over debug_write) and the heap. */
 #include "mos_lib.h"
+#include "console_client.h"
 
 int main(int argc, char **argv)
 {
+    if (mos_cap_by_name("console") && con_init() == 0)
+        con_use_for_stdout();
     printf("hello: hello, world from ring 3 (argc %d)\n", argc);
     for (int i = 0; i < argc; i++)
         printf("hello: argv[%d] = \"%s\"\n", i, argv[i]);
