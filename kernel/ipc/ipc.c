@@ -16,6 +16,7 @@
 #include "lib/assert.h"
 #include "lib/klock.h"
 #include "lib/string.h"
+#include "arch/arch.h"
 #include "mm/vmm.h"
 #include "sched/clock.h"
 #include "sched/sched.h"
@@ -129,7 +130,7 @@ static void deliver(struct thread *s, struct thread *r, uint64_t badge, uint32_t
     if (bytes) {
         uint8_t *from = ipcbuf_page(s, 0, false), *to = ipcbuf_page(r, 0, true);
         if (from && to) {
-            memcpy(to, from, bytes);
+            arch_copy_bulk(to, from, bytes);
         } else {
             bytes = 0;
             flags |= MOS_MSG_LOST;

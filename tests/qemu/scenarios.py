@@ -16,6 +16,7 @@ by tests/qemu/test_qemu_driver.py.
 
 import importlib
 import os
+import glob
 import re
 import sys
 import time
@@ -35,6 +36,10 @@ Result = namedtuple("Result", "name status reason detail", defaults=("", ""))
 TEST_ISO = "minimalos-test.iso"     # kernel command line "test": ktests, then exit
 NORMAL_ISO = "minimalos.iso"
 RT_TEST_ISO = "minimalos-test-realtime.iso"
+NOFAST_TEST_ISO = "variants/nofast/minimalos-test.iso"   # FASTPATH=0
+CLANG_TEST_ISO = "variants/clang/minimalos-test.iso"     # CC=clang
+BENCH_SHORT_ISO = "minimalos-bench-short.iso"           # benchmark gate
+VARIANT_TEST_ISOS = (NOFAST_TEST_ISO, CLANG_TEST_ISO)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,9 @@ class Scenario:
     allowed_faults: tuple = ()      # regexes: fault lines that are planned
     post_boot: object = None        # hook(ctx) -> [Result with short names]
     settle: float = 0.0             # seconds to wait after the phases, before the hook
+    post_run: object = None         # fn(lines) -> [Result with short names], after the run
+    custom: object = None           # fn(scenario, build_dir, log_dir, qemu_binary, register)
+                                    # -> RunOutcome: a run that is not one boot (shell, network)
 
 
 # ---------------------------------------------------------------- hooks
@@ -140,7 +148,40 @@ def _boot(name, smp, firmware="bios"):
                     expect_exit=None, ktests=False, post_boot=cpu_count_check, settle=0.5)
 
 
-# BIOS/UEFI x 1/4 CPUs x 128 MiB/2 GiB, an old CPU model, and 2/8-CPU boots.
+BENCH_LINE_RX = re.compile(r"\bbench (\w+) ([0-9.]+)\s*$")
+BUDGET_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench-budget.txt")
+BUDGET_MARGIN = 0.02
+
+
+def bench_budget_check(lines):
+    """post_run of the benchmark gate: every operation listed in
+    tests/bench-budget.txt must be measured and within its budget (+2%).
+    The counts are deterministic (-icount), so a change shows exactly."""
+    got = {}
+    for line in lines:
+        m = BENCH_LINE_RX.search(line)
+        if m:
+            got[m.group(1)] = float(m.group(2))
+    out = []
+    with open(BUDGET_FILE) as f:
+        for raw in f:
+            line = raw.split("#", 1)[0].split()
+            if len(line) != 2:
+                continue
+            name, limit = line[0], float(line[1])
+            if name not in got:
+                out.append(Result(f"budget.{name}", FAIL, "not measured"))
+            elif got[name] > limit * (1 + BUDGET_MARGIN):
+                out.append(Result(f"budget.{name}", FAIL,
+                                  f"{got[name]:.1f} instructions, budget {limit:.1f} (+2%)"))
+            else:
+                out.append(Result(f"budget.{name}", PASS, f"{got[name]:.1f} <= {limit:.1f}"))
+    return out
+
+
+# BIOS/UEFI x 1/4 CPUs x 128 MiB/2 GiB, an old CPU model, and 2/8-CPU boots;
+# the same tests with the IPC fast path off and built by clang; the
+# benchmark gate.
 SCENARIOS = [
     _ktest("bios-128M-1cpu-test", "bios", "128M"),
     _ktest("bios-2G-4cpu-test", "bios", "2G", smp=4),
@@ -150,6 +191,15 @@ SCENARIOS = [
     _ktest("bios-512M-4cpu-mttcg-test", "bios", "512M", smp=4, realtime=True),
     _boot("boot-smp2", 2),
     _boot("boot-smp8", 8),
+    Scenario(name="bios-512M-2cpu-nofastpath-test", iso=NOFAST_TEST_ISO,
+             mem="512M", smp=2, extra_args=("-nic", "none") + ICOUNT, required_phases=(1, 2, 3, 4, 5),
+             utests=True),
+    Scenario(name="bios-512M-2cpu-clang-test", iso=CLANG_TEST_ISO,
+             mem="512M", smp=2, extra_args=("-nic", "none") + ICOUNT, required_phases=(1, 2, 3, 4, 5),
+             utests=True),
+    Scenario(name="bench-gate", iso=BENCH_SHORT_ISO, mem="512M", smp=2,
+             extra_args=("-nic", "none", "-icount", "shift=0"), required_phases=(1, 2, 3, 4, 5),
+             ktests=False, post_run=bench_budget_check),
     _fb("fb-bios", "bios"),
     _fb("fb-uefi", "uefi"),
 ]
@@ -387,6 +437,12 @@ def run_scenario(scenario, build_dir, log_dir, qemu_binary=qemu_driver.QEMU_BINA
     failing result. register(run) is called with the live QemuRun (so a
     caller can kill it on Ctrl-C)."""
     boot_name = f"qemu/{scenario.name}/boot"
+    if scenario.custom is not None:
+        try:
+            return scenario.custom(scenario, build_dir, log_dir, qemu_binary, register)
+        except Exception as e:
+            return RunOutcome(scenario, [Result(boot_name, FAIL, f"{type(e).__name__}: {e}",
+                                                traceback.format_exc())], {}, 0.0, "runner error")
     iso = os.path.join(build_dir, scenario.iso)
     if not os.path.exists(iso):
         return RunOutcome(scenario, [Result(boot_name, FAIL, f"ISO not found: {iso}")], {}, 0.0,
@@ -438,6 +494,11 @@ def run_scenario(scenario, build_dir, log_dir, qemu_binary=qemu_driver.QEMU_BINA
     lines = run.lines()
     transcript = parse_transcript(lines, scenario.allowed_faults)
     results = test_results(scenario.name, transcript)
+    if scenario.post_run is not None:
+        try:
+            extra.extend(scenario.post_run([printable(x[1] if isinstance(x, tuple) else x) for x in lines]))
+        except Exception as e:
+            extra.append(Result("post-run", FAIL, f"{type(e).__name__}: {e}", traceback.format_exc()))
     boot = boot_result(scenario, transcript, run.exit_status, run.quit_requested,
                        run.timed_out, hook_finished, run.elapsed())
     if run.exit_status == qemu_driver.EXIT_QEMU_ERROR and boot.status == FAIL:
@@ -453,3 +514,19 @@ def _prefixed(scenario, results):
 
 if __name__ == "__main__":
     sys.exit("run tests/run_all.py instead")
+
+
+# ---------------------------------------------------------------- plug-ins
+# tests/qemu/scenarios_<area>.py modules (network, fuzzing, shell, ...) each
+# define scenarios() -> [Scenario]; they are appended in file-name order.
+# They may import this module (it is complete by the time they load).
+def _load_plugins():
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    for path in sorted(glob.glob(os.path.join(here, "scenarios_*.py"))):
+        mod = importlib.import_module(os.path.splitext(os.path.basename(path))[0])
+        SCENARIOS.extend(mod.scenarios())
+
+
+_load_plugins()

@@ -406,14 +406,23 @@ class ScenarioTableTest(unittest.TestCase):
         for sc in S.SCENARIOS:
             self.assertRegex(sc.name, r"^[A-Za-z0-9._-]+$")
             self.assertIn(sc.firmware, ("bios", "uefi"))
-            self.assertIn(sc.iso, (S.TEST_ISO, S.NORMAL_ISO, S.RT_TEST_ISO))
+            if sc.custom is not None:           # plug-ins run their own QEMU
+                self.assertTrue(callable(sc.custom), sc.name)
+                continue
+            self.assertIn(sc.iso, (S.TEST_ISO, S.NORMAL_ISO, S.RT_TEST_ISO, S.BENCH_SHORT_ISO)
+                          + S.VARIANT_TEST_ISOS)
             self.assertGreater(sc.timeout, 0)
             self.assertTrue(set(sc.required_phases) <= {1, 2, 3, 4, 5})
-            self.assertIn(sc.expect_exit, (None, Q.EXIT_KERNEL_OK))
+            self.assertIn(sc.expect_exit, (None, Q.EXIT_KERNEL_OK, Q.EXIT_QUIT))
             if sc.expect_exit is None:
                 self.assertFalse(sc.ktests, sc.name)
-            if sc.iso in (S.TEST_ISO, S.RT_TEST_ISO):
+            if sc.iso in (S.TEST_ISO, S.RT_TEST_ISO) + S.VARIANT_TEST_ISOS:
                 self.assertTrue(sc.ktests, sc.name)
+                self.assertTrue(sc.utests, sc.name)
+            if sc.iso == S.BENCH_SHORT_ISO:
+                self.assertFalse(sc.ktests, sc.name)
+                self.assertIs(sc.post_run, S.bench_budget_check)
+                self.assertEqual(sc.expect_exit, Q.EXIT_KERNEL_OK)
 
     def test_required_matrix(self):
         by = {s.name: s for s in S.SCENARIOS}
@@ -436,6 +445,20 @@ class ScenarioTableTest(unittest.TestCase):
             self.assertEqual((sc.firmware, sc.iso, sc.expect_exit), (fw, S.NORMAL_ISO, None))
             self.assertIs(sc.post_boot, S.fb_screen_check)
             self.assertIn(3, sc.required_phases)
+
+    def test_bench_budget_check(self):
+        lines = ["bench null_syscall 59", "bench ipc_oneway 300.5", "noise"]
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write("# op budget\nnull_syscall 60\nipc_oneway 250  # too slow\nmissing_op 10\n")
+        old = S.BUDGET_FILE
+        S.BUDGET_FILE = f.name
+        try:
+            res = {r.name: r.status for r in S.bench_budget_check(lines)}
+        finally:
+            S.BUDGET_FILE = old
+            os.unlink(f.name)
+        self.assertEqual(res, {"budget.null_syscall": S.PASS, "budget.ipc_oneway": S.FAIL,
+                               "budget.missing_op": S.FAIL})
 
     def test_select(self):
         sel = S.select(S.SCENARIOS, ["fb-*"])
