@@ -13,8 +13,15 @@ struct mos_proc_args {
                                  * notification bits are the capability's badge (1 if
                                  * unbadged); cap_inspect of the PROCESS says why */
     char     name[32];          /* for ps and logs (NUL-terminated) */
+    uint32_t max_prio;          /* priority ceiling of its threads: 1..the creator's
+                                 * own ceiling; 0 = the creator's */
+    uint32_t _reserved;         /* must be 0 */
 };
-_Static_assert(sizeof(struct mos_proc_args) == 48, "ABI: mos_proc_args");
+_Static_assert(sizeof(struct mos_proc_args) == 56, "ABI: mos_proc_args");
+
+/* The priority ceiling of init (and so of every process): user threads run
+ * below the kernel's own threads. */
+#define MOS_PRIO_USER_MAX    29
 
 /* thread_create's prio|cpu argument. */
 #define MOS_THREAD_PRIO(p)   ((uint64_t)(p) & 0xFF)      /* 1..31 */

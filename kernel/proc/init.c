@@ -43,6 +43,7 @@ extern paddr_t kinfo_frame;
 #define INIT_INITRD_VA   0x0000100000000000ull
 #define DEVMEM_PAGES     ((64ull << 30) >> PAGE_SHIFT)
 #define KERNEL_RESERVE   (MiB(8))
+#define INIT_PRIO        24                      /* above every service (init.conf) */
 
 static void kinfo_init(uint64_t boot_flags)
 {
@@ -145,6 +146,10 @@ const char *init_start(const struct boot_info *bi, uint64_t boot_flags)
     struct process *p;
     if (process_create(NULL, "init", quota, 4096, NULL, 0, &p))
         panic("phase 5: cannot create init");
+    p->max_prio = MOS_PRIO_USER_MAX;
+    /* init supervises: it runs above the services it starts (their
+     * ceilings come from the manifest), so a busy service cannot keep it
+     * from restarting another. */
 
     /* Root capabilities at their fixed slots. */
     struct memobj *initrd, *devmem;
@@ -206,7 +211,7 @@ const char *init_start(const struct boot_info *bi, uint64_t boot_flags)
     uint64_t info_va = INIT_STACK_TOP - INIT_STACK_PAGES * PAGE_SIZE + info_off;
 
     struct thread *t;
-    if (uthread_create(p, elf.entry, info_va - 64, info_va, SCHED_PRIO_DEFAULT, -1, INIT_IPCBUF, &t))
+    if (uthread_create(p, elf.entry, info_va - 64, info_va, INIT_PRIO, -1, INIT_IPCBUF, &t))
         panic("phase 5: cannot start init's thread");
     thread_get(t);
     install_at(p, MOS_INIT_MAIN_THREAD, &(struct cap){ .type = MOS_CAP_THREAD,

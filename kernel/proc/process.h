@@ -35,6 +35,7 @@ struct process {
     struct list_node mappings;      /* struct mapping.in_proc */
     uint32_t state;                 /* MOS_PROC_ALIVE / MOS_PROC_DEAD */
     bool dying;                     /* killed: threads are leaving */
+    uint8_t max_prio;               /* ceiling of its threads' priorities (MOS_PRIO_USER_MAX at most) */
     uint32_t exit_reason;           /* enum mos_exit_reason */
     int64_t exit_code;
     uint64_t fault_addr, fault_ip;

@@ -32,6 +32,8 @@ int uthread_create(struct process *p, uint64_t entry, uint64_t stack, uint64_t a
         return -MOS_EINVAL;
     if (p->state != MOS_PROC_ALIVE || p->dying)
         return -MOS_EDEAD;
+    if (prio > p->max_prio)                         /* the process's ceiling */
+        return -MOS_EPERM;
     if (process_charge(p, THREAD_CHARGE))
         return -MOS_ENOMEM;
     struct thread *t = thread_alloc(p->name, prio, cpu);

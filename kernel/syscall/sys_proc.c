@@ -29,6 +29,8 @@ long sys_proc_create(struct trap_frame *f)
     a.name[sizeof a.name - 1] = '\0';
     if (a.quota_pages == 0 || a.quota_pages > (1ull << 40) / PAGE_SIZE)
         return reject(-MOS_EINVAL, "proc_create: quota %llu pages", (unsigned long long)a.quota_pages);
+    if (a._reserved || a.max_prio > MOS_PRIO_USER_MAX)
+        return reject(-MOS_EINVAL, "proc_create: max_prio %u", a.max_prio);
     uint64_t fl = klock();
     struct process *me = self(), *child;
     struct endpoint *exit_ep = NULL;
@@ -42,6 +44,10 @@ long sys_proc_create(struct trap_frame *f)
         exit_ep = s->cap.obj;
         badge = s->cap.badge;
     }
+    if (a.max_prio > me->max_prio) {                /* no one raises a ceiling */
+        r = -MOS_EPERM;
+        goto out;
+    }
     if (cspace_free_count(&me->cs) == 0) {
         r = -MOS_ENOSPC;
         goto out;
@@ -49,6 +55,7 @@ long sys_proc_create(struct trap_frame *f)
     r = process_create(me, a.name, a.quota_pages * PAGE_SIZE, a.cspace_slots, exit_ep, badge, &child);
     if (r)
         goto out;
+    child->max_prio = (uint8_t)(a.max_prio ? a.max_prio : me->max_prio);
     struct cap c = { .type = MOS_CAP_PROCESS, .rights = MOS_RIGHTS_ALL & ~MOS_RIGHT_EXEC, .obj = child };
     r = capglue_install_root(me, &c);
 out:

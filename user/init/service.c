@@ -170,6 +170,7 @@ static void svc_start(struct svc *s)
         .quota_pages = mf->quota_pages,
         .cspace_slots = mf->slots,
         .prio = mf->prio,
+        .max_prio = mf->prio,               /* a service cannot raise itself */
         .exit_ep = s->exit_cap,
         .start_flags = restart ? MOS_START_RESTART : 0,
         .thread_out = &thread,

@@ -167,6 +167,7 @@ long mos_spawn(const struct mos_spawn_args *a)
         .quota_pages = a->quota_pages ? a->quota_pages : MOS_SPAWN_DEFAULT_QUOTA,
         .cspace_slots = a->cspace_slots ? a->cspace_slots : MOS_SPAWN_DEFAULT_SLOTS,
         .exit_ep = a->exit_ep,
+        .max_prio = a->max_prio,
     };
     size_t nlen = strnlen(a->name, sizeof pa.name - 1);
     memcpy(pa.name, a->name, nlen);

@@ -166,6 +166,7 @@ static int spawn(struct sh_cmd *c, int first, const char *path)
         .argc = (uint32_t)(c->argc - first), .argv = (const char *const *)&c->argv[first],
         .caps = caps, .ncaps = 2, .quota_pages = CHILD_QUOTA_PAGES, .exit_ep = sh_exit_ep,
         .prio = CHILD_PRIO,
+        .max_prio = CHILD_PRIO,             /* nor can it go above that */
     };
     long child = mos_spawn(&a);
     free(image);

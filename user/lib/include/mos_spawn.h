@@ -38,6 +38,8 @@ struct mos_spawn_args {
     uint64_t quota_pages;       /* 0: MOS_SPAWN_DEFAULT_QUOTA */
     uint32_t cspace_slots;      /* 0: MOS_SPAWN_DEFAULT_SLOTS */
     uint32_t prio;              /* 1..31; 0: MOS_SPAWN_DEFAULT_PRIO */
+    uint32_t max_prio;          /* the child's priority ceiling (mos_proc_args);
+                                 * 0: the caller's own */
     uint32_t cpu;               /* 0: any CPU; n: pin to CPU n - 1 */
     uint32_t stack_pages;       /* 0: MOS_MAIN_STACK_PAGES; at most 255 */
     mos_handle_t exit_ep;       /* ENDPOINT notified when the child dies, or 0 */

@@ -524,8 +524,13 @@ UTEST(thread_create_bad_priority_is_einval)
         EXPECTF(mos_thread_create(MOS_SELF, (uint64_t)raw_record_arg, sp, 0, bad[k], TIPC_VA) == -MOS_EINVAL,
                 "prio|cpu 0x%llx", (unsigned long long)bad[k]);
     EXPECT_EQ(kinfo->objects[MOS_CAP_THREAD], threads);
-    /* 1 and 31 are the ends of the range. */
-    for (unsigned prio = 1; prio <= 31; prio += 30) {
+    /* 1 and the ceiling (MOS_PRIO_USER_MAX, the test's own: init's) are
+     * the ends of the range; above the ceiling is refused. */
+    for (unsigned prio = 30; prio <= 31; prio++)
+        EXPECT_ERR(mos_thread_create(MOS_SELF, (uint64_t)raw_record_arg, sp, 0, MOS_THREAD_PRIO(prio), TIPC_VA),
+                   MOS_EPERM);
+    EXPECT_EQ(kinfo->objects[MOS_CAP_THREAD], threads);
+    for (unsigned prio = 1; prio <= MOS_PRIO_USER_MAX; prio += MOS_PRIO_USER_MAX - 1) {
         seen_arg[prio & 7] = 0;
         long t = start(raw_record_arg, prio & 7, prio, MOS_THREAD_PRIO(prio));
         EXPECTF(t > 0, "prio %u: %ld", prio, t);
@@ -533,6 +538,34 @@ UTEST(thread_create_bad_priority_is_einval)
         EXPECT_EQ(seen_arg[prio & 7], prio);
         EXPECT_EQ(mos_cap_delete(t), 0);
     }
+}
+
+/* The priority ceiling: a child's ceiling is at most its creator's; its
+ * threads cannot go above it, whoever creates them. */
+UTEST(priority_ceiling_is_inherited_and_never_raised)
+{
+    struct mos_proc_args a = proc_args(64, 16, 0);
+    a.max_prio = MOS_PRIO_USER_MAX + 1;
+    EXPECT_ERR(mos_proc_create((uint64_t)&a), MOS_EINVAL);
+    a.max_prio = 5;
+    a._reserved = 1;
+    EXPECT_ERR(mos_proc_create((uint64_t)&a), MOS_EINVAL);
+    a._reserved = 0;
+    long code = MUST(raw_code_cap());
+    long p = MUST(mos_proc_create((uint64_t)&a));
+    EXPECT_EQ(mos_mem_map(code, p, RAW_CODE_VA, 0, 1, MOS_PROT_READ | MOS_PROT_EXEC), 0);
+    /* The creator holds the PROCESS capability with every right, yet
+     * cannot put a thread above the child's ceiling. */
+    EXPECT_ERR(mos_thread_create(p, raw_entry(raw_block_forever), 0, 0, MOS_THREAD_PRIO(6), 0), MOS_EPERM);
+    long t = MUST(mos_thread_create(p, raw_entry(raw_block_forever), 0, 0, MOS_THREAD_PRIO(5), 0));
+    struct mos_cap_info i;
+    EXPECT_EQ(wait_thread_state(t, 3, 1000), 0);
+    EXPECT_EQ(inspect(t, &i), 0);
+    EXPECT_EQ(i.u.thread.prio, 5);
+    EXPECT_EQ(mos_cap_delete(t), 0);
+    EXPECT_EQ(mos_proc_destroy(p, 0), 0);
+    EXPECT_EQ(mos_cap_delete(p), 0);
+    EXPECT_EQ(mos_cap_delete(code), 0);
 }
 
 UTEST(thread_create_cpu_out_of_range_is_einval)
