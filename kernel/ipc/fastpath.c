@@ -19,6 +19,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/switch_inline.h"
+#include "arch/x86_64/asm_offsets.h"
 #include "config.h"
 #include "lib/klock.h"
 #include "cap/cap.h"
@@ -30,26 +31,62 @@
 #include <mos/errors.h>
 #include <mos/ipc.h>
 
-__noreturn void arch_switch_to_frame(void *frame);
 void fastpath_switched(void);
 void *ipc_frame_resume(struct thread *t);
+
+_Static_assert(offsetof(struct cpu, lock.owner) == CPU_LOCK_OWNER, "asm_offsets.h");
+_Static_assert(offsetof(struct trap_frame, rip) == 136 && offsetof(struct trap_frame, rflags) == 152 &&
+               offsetof(struct trap_frame, rsp) == 160 && offsetof(struct trap_frame, rbx) == 104 &&
+               offsetof(struct trap_frame, rbp) == 64 && offsetof(struct trap_frame, r12) == 24,
+               "switch.S: arch_fastpath_exit's frame offsets");
+
+/* Take l if it is free, else decline (the general path will wait): no call
+ * to a waiting loop keeps the checks free of register saves. The holder
+ * field l->cpu (for assertions) is left at -1: nothing the fast path runs
+ * asserts ownership, and fast_unlock leaves it as it found it. The debug-
+ * locks build uses the checked functions. */
+static inline bool fast_trylock(struct spinlock *l)
+{
+    if (CONFIG_DEBUG_LOCKS)
+        return spin_trylock(l);
+    uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED), expect = owner;
+    return __atomic_compare_exchange_n(&l->next, &expect, owner + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static inline void fast_unlock(struct spinlock *l)
+{
+    if (CONFIG_DEBUG_LOCKS) {
+        spin_unlock(l);
+        return;
+    }
+    /* owner + 1 in one instruction: only the holder writes owner, and an
+     * x86 store is a release. */
+    __asm__ volatile("addl $1, %0" : "+m"(l->owner) : : "memory");
+}
 
 static inline struct trap_frame *frame_of(struct thread *t)
 {
     return (struct trap_frame *)(t->kstack.top - sizeof(struct trap_frame));
 }
 
-/* Called by arch_switch_to_frame on the partner's stack: the switch is
- * complete, so the CPU's scheduler lock can go. */
+/* The debug-locks build's unlock on the partner's stack (arch_fastpath_exit
+ * calls it with its argument registers saved); others unlock inline. */
 void fastpath_switched(void)
 {
     spin_unlock(&this_cpu()->lock);
 }
 
 /* Switch from `from` (now blocked: it will resume from its frame) to `to`
- * (blocked in IPC, now running) on CPU c, with c->lock and big_lock held;
- * both are released on the way to user mode. */
-static __noreturn void switch_to_partner(struct cpu *c, struct thread *from, struct thread *to)
+ * (blocked in IPC, now running) on CPU c, with c->lock and big_lock held,
+ * delivering the message words of frame `msg` with `badge` and `info`:
+ * they go straight into the registers `to` returns to user mode with (its
+ * frame is not written; arch_fastpath_exit in switch.S). Both locks are
+ * released on the way. The words are read before big_lock goes: after that
+ * a sender on another CPU may deliver into `from`'s frame (it is queued to
+ * receive again) or kill and resume it. */
+static inline __attribute__((always_inline)) __noreturn void switch_to_partner(struct cpu *c, struct thread *from, struct thread *to,
+                                                         const struct trap_frame *msg, uint64_t badge,
+                                                         uint64_t info)
 {
     from->state = THREAD_BLOCKED;
     from->frame_resume = true;
@@ -58,9 +95,17 @@ static __noreturn void switch_to_partner(struct cpu *c, struct thread *from, str
     to->wake_pending = false;
     to->blocking = false;
     c->current = to;
-    arch_thread_switch_inline(from, to);
-    spin_unlock(&big_lock);             /* interrupts stay off (system call) */
-    arch_switch_to_frame(frame_of(to));
+    struct trap_frame *tf = frame_of(to);
+    arch_thread_switch_plain(&c->arch, from, to);   /* plain_switch() held: no I/O bitmap */
+    register uint64_t w0 __asm__("rdx") = msg->rdx;
+    register uint64_t w1 __asm__("r10") = msg->r10;
+    register uint64_t w2 __asm__("r8") = msg->r8;
+    register uint64_t w3 __asm__("r9") = msg->r9;
+    fast_unlock(&big_lock);             /* interrupts stay off (system call) */
+    __asm__ volatile("jmp arch_fastpath_exit"   /* switch.S: a jump, not a call */
+                     : : "D"(tf), "S"(badge), "a"(info), "r"(w0), "r"(w1), "r"(w2), "r"(w3)
+                     : "memory");
+    __builtin_unreachable();
 }
 
 /* A thread that the fast path left blocked is being resumed by the general
@@ -96,24 +141,22 @@ void *ipc_frame_resume(struct thread *t)
  * instead of faulting in ring 0 (CVE-2012-0217). */
 static inline bool resumable(struct thread *t)
 {
-    return frame_of(t)->rip < USER_TOP;
+    _Static_assert(USER_TOP == 1ull << 47, "resumable: USER_TOP");
+    return (frame_of(t)->rip >> 47) == 0;
+}
+
+/* A switch to t without an I/O permission bitmap to load (a driver holding
+ * I/O ports, or leaving one): arch_thread_switch_inline stays call-free. */
+static inline bool plain_switch(struct cpu *c, struct thread *t)
+{
+    /* t->iomap is set for every live user thread (uthread_create; only an
+     * exited thread, never an IPC partner, has it cleared) */
+    return !*t->iomap && c->arch.tss.iomap_base == ARCH_IOMAP_OFF;
 }
 
 static inline bool plain_message(uint64_t info)
 {
     return (info & 0xFFFFFFFFull) == 0;  /* no payload, no capabilities, no flags */
-}
-
-static inline void copy_words(struct trap_frame *to, const struct trap_frame *from, uint64_t badge,
-                              uint64_t info)
-{
-    to->rax = 0;
-    to->rdi = badge;
-    to->rsi = info;
-    to->rdx = from->rdx;
-    to->r10 = from->r10;
-    to->r8 = from->r8;
-    to->r9 = from->r9;
 }
 
 /* cspace_lookup's checks, inline; NULL means "let the general path report
@@ -123,21 +166,37 @@ static inline struct cap_slot *fast_lookup(struct cspace *cs, uint64_t handle, u
 {
     mos_handle_t h = (mos_handle_t)handle;
     uint32_t idx = MOS_HANDLE_INDEX(h);
-    if (idx == 0 || idx >= cs->nslots)
+    if (idx >= cs->nslots)              /* (slot 0 is never allocated: the type test fails) */
         return NULL;
     struct cap_slot *s = &cs->slots[idx];
-    if (s->cap.type != type || (s->gen & CAP_GEN_MASK) != MOS_HANDLE_GEN(h) || (rights & ~(uint32_t)s->cap.rights))
+    /* (s->gen stays below CAP_GEN_MASK + 1: cdt.c wraps it there) */
+    if (s->cap.type != type || s->gen != MOS_HANDLE_GEN(h) || (rights & ~(uint32_t)s->cap.rights))
         return NULL;
     return s;
 }
 
+static __noreturn void call_commit(struct cpu *c, struct thread *cl, struct thread *sv, struct endpoint *ep,
+                                   struct cap_slot *slot, struct trap_frame *f);
+static __noreturn void reply_recv_commit(struct cpu *c, struct thread *sv, struct thread *cl,
+                                         struct endpoint *ep, struct cap_slot *slot, struct trap_frame *f);
+
+/* What the checks leave out, and why it is safe:
+ * - c->need_resched: it is only ever set with an interrupt on its way (a
+ *   reschedule IPI, the timer) or inside a system call that acts on it at
+ *   its exit; at entry to this one any such interrupt is still pending and
+ *   preempts the partner as soon as SYSRET enables interrupts. A thread
+ *   that should run instead right now is caught by the run-queue test.
+ * - the partner's `killed`: killing a thread wakes it (uthread_kill), so a
+ *   killed partner is never THREAD_BLOCKED.
+ * - the FPU/SSE areas: both are user threads (arch_thread_switch_plain). */
 bool fastpath_call(struct trap_frame *f)
 {
     if (!CONFIG_IPC_FASTPATH || !plain_message(f->rsi))
         return false;
     struct cpu *c = this_cpu();
     struct thread *cl = c->current;
-    spin_lock(&big_lock);
+    if (!fast_trylock(&big_lock))
+        return false;
     struct cap_slot *slot = fast_lookup(&cl->proc->cs, f->rdi, MOS_CAP_ENDPOINT, MOS_RIGHT_WRITE);
     if (!slot)
         goto decline;
@@ -145,33 +204,41 @@ bool fastpath_call(struct trap_frame *f)
     if (list_empty(&ep->recvq))
         goto decline;
     struct thread *sv = list_entry(ep->recvq.next, struct thread, ipc_node);
-    spin_lock(&c->lock);
+    if (!fast_trylock(&c->lock))
+        goto decline;
     if (sv->cpu != c->id || sv->state != THREAD_BLOCKED || sv->ipc_flags ||
-        rq_highest_inline(&c->rq) >= (int)sv->prio || c->need_resched || cl->killed || sv->killed ||
-        !resumable(sv)) {
-        spin_unlock(&c->lock);
+        (c->rq.bitmap >> sv->prio) || cl->killed ||
+        !resumable(sv) || sv->timer.queued || !plain_switch(c, sv)) {
+        fast_unlock(&c->lock);
         goto decline;
     }
-    /* Commit: nothing below can fail. The server leaves the queue (its
-     * reference to the endpoint goes: the caller's capability keeps it). */
+    call_commit(c, cl, sv, ep, slot, f);
+decline:
+    fast_unlock(&big_lock);
+    return false;
+}
+
+/* The commits: nothing in them calls out (a receive with a time-out, an
+ * I/O bitmap to load: the checks declined those), so the whole fast path
+ * runs in the caller-saved registers and needs no prologue. */
+static inline __attribute__((always_inline)) __noreturn void call_commit(struct cpu *c, struct thread *cl, struct thread *sv,
+                                                            struct endpoint *ep, struct cap_slot *slot,
+                                                            struct trap_frame *f)
+{
+    /* Nothing below can fail. The server leaves the queue (its reference
+     * to the endpoint goes: the caller's capability keeps it). */
     list_remove(&sv->ipc_node);
     ep->obj.refs--;                          /* (the caller's capability keeps the endpoint) */
     sv->ipc_ep = NULL;
     sv->ipc_slot = NULL;
     sv->ipc_state = IPC_NONE;
-    if (sv->timer.queued)
-        tq_remove(&c->tq, &sv->timer);
-    copy_words(frame_of(sv), f, slot->cap.badge, f->rsi | MOS_MSG_CALL);
     sv->ipc_result = 0;
     cl->ipc_state = IPC_WAIT_REPLY;
-    cl->reply_ticket = ipc_ticket++;
+    cl->reply_ticket = 0;                    /* no REPLY capability names this call */
     cl->replier = sv;
     cl->call_slot = slot;
     sv->reply_to = cl;
-    switch_to_partner(c, cl, sv);
-decline:
-    spin_unlock(&big_lock);
-    return false;
+    switch_to_partner(c, cl, sv, f, slot->cap.badge, f->rsi | MOS_MSG_CALL);
 }
 
 bool fastpath_reply_recv(struct trap_frame *f)
@@ -180,7 +247,8 @@ bool fastpath_reply_recv(struct trap_frame *f)
         return false;
     struct cpu *c = this_cpu();
     struct thread *sv = c->current;
-    spin_lock(&big_lock);
+    if (!fast_trylock(&big_lock))
+        return false;
     struct thread *cl = sv->reply_to;
     if (!cl || cl->ipc_state != IPC_WAIT_REPLY)
         goto decline;
@@ -190,14 +258,24 @@ bool fastpath_reply_recv(struct trap_frame *f)
     struct endpoint *ep = slot->cap.obj;
     if (ep->notify_bits || !list_empty(&ep->sendq))
         goto decline;
-    spin_lock(&c->lock);
-    if (cl->cpu != c->id || cl->state != THREAD_BLOCKED || rq_highest_inline(&c->rq) >= (int)cl->prio ||
-        c->need_resched || cl->killed || sv->killed || !resumable(cl)) {
-        spin_unlock(&c->lock);
+    if (!fast_trylock(&c->lock))
+        goto decline;
+    if (cl->cpu != c->id || cl->state != THREAD_BLOCKED || (c->rq.bitmap >> cl->prio) ||
+        sv->killed || !resumable(cl) || !plain_switch(c, cl)) {
+        fast_unlock(&c->lock);
         goto decline;
     }
-    /* Commit: the reply, then wait for the next message. */
-    copy_words(frame_of(cl), f, 0, f->rsi);
+    reply_recv_commit(c, sv, cl, ep, slot, f);
+decline:
+    fast_unlock(&big_lock);
+    return false;
+}
+
+static inline __attribute__((always_inline)) __noreturn void reply_recv_commit(struct cpu *c, struct thread *sv,
+                                                                  struct thread *cl, struct endpoint *ep,
+                                                                  struct cap_slot *slot, struct trap_frame *f)
+{
+    /* The reply, then wait for the next message. */
     cl->ipc_state = IPC_NONE;
     cl->replier = NULL;
     cl->ipc_result = 0;
@@ -208,8 +286,5 @@ bool fastpath_reply_recv(struct trap_frame *f)
     sv->ipc_slot = slot;
     sv->ipc_state = IPC_RECV_BLOCKED;
     list_push_back(&ep->recvq, &sv->ipc_node);
-    switch_to_partner(c, sv, cl);
-decline:
-    spin_unlock(&big_lock);
-    return false;
+    switch_to_partner(c, sv, cl, f, 0, f->rsi);
 }

@@ -81,15 +81,15 @@ static void stop(long child)
 
 /* ---------------------------------------------------------------- servers */
 
-/* Echo server: register words, optionally a 4 KiB payload back. */
+/* Echo server: the words back with w[0] + 1, optionally a 4 KiB payload. */
 static void server_loop(bool payload)
 {
     struct mos_msg m;
+    const mos_msginfo_t info = mos_msginfo(0, payload ? MOS_MSG_MAX_BYTES : 0, 0, 0);
     long r = mos_ipc_recv_m(ep, MOS_TIMEOUT_FOREVER, 0, &m);
     while (r >= 0) {
-        uint64_t w[4] = { m.w[0] + 1, 0, 0, 0 };
-        mos_msginfo_t info = mos_msginfo(0, payload ? MOS_MSG_MAX_BYTES : 0, 0, 0);
-        r = mos_ipc_reply_recv_m(ep, info, w, &m);
+        m.w[0]++;
+        r = mos_ipc_reply_recv_m(ep, info, m.w, &m);
     }
 }
 

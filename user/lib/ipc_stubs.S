@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* ipc_stubs.S - the system calls that return a message in registers
  * (mos/syscall.h): on return RDI = badge, RSI = info, RDX R10 R8 R9 = the
- * four words, all clobbered. Each stub keeps `out` in RBX (callee-saved,
- * so pushed and popped) across SYSCALL and stores the message into it only
- * when RAX >= 0 and out != NULL; it returns RAX.
+ * four words, all clobbered. Each stub keeps `out` on the stack across
+ * SYSCALL (which clobbers RCX) and stores the message into it only when
+ * RAX >= 0 and out != NULL; it returns RAX.
  *   long mos_ipc_call_m(ep, info, const uint64_t w[4], struct mos_msg *out)
  *   long mos_ipc_reply_recv_m(ep, info, const uint64_t w[4], struct mos_msg *out)
  *   long mos_ipc_recv_m(ep, uint64_t timeout_ns, uint32_t flags, struct mos_msg *out)
- * w may be NULL (four zero words). ep is 32 bits wide, and the C ABI leaves
- * the upper half of its register undefined, so it is zero-extended here.
- * struct mos_msg offsets are asserted in
- * ipc.c: info 0, badge 8, w 16. */
+ * w may be NULL (four zero words). ep is 32 bits wide; the C ABI leaves the
+ * upper half of its register undefined, and the kernel reads handles as
+ * their low 32 bits (docs/syscalls.md), so it is passed as it is.
+ * struct mos_msg offsets are asserted in ipc.c: info 0, badge 8, w 16. */
 #include "user_syscalls.h"
 
 #define MSG_INFO  0
@@ -20,71 +20,57 @@
 	.section .note.GNU-stack,"",@progbits
 	.text
 
-/* Load w[0..3] (pointer in RDX, or NULL) into RDX R10 R8 R9. */
-.macro LOAD_WORDS
+/* SYSCALL number \nr, the out pointer saved on the stack (the call
+ * clobbers RCX), then store the message into *out when the call succeeded
+ * and out is not NULL. */
+.macro SYSCALL_STORE nr
+	mov $\nr, %eax
+	syscall
+	pop %rcx
+	test %rax, %rax
+	js 3f
+	test %rcx, %rcx
+	jz 3f
+	mov %rsi, MSG_INFO(%rcx)
+	mov %rdi, MSG_BADGE(%rcx)
+	mov %rdx, MSG_W(%rcx)
+	mov %r10, MSG_W+8(%rcx)
+	mov %r8, MSG_W+16(%rcx)
+	mov %r9, MSG_W+24(%rcx)
+3:	ret
+.endm
+
+/* A call that sends: w[0..3] (pointer in RDX, or NULL for zeros) into RDX
+ * R10 R8 R9, the handle as it is (the kernel reads handles as 32 bits). */
+.macro SEND_STUB name, nr
+	.globl \name
+	.type \name,@function
+	.p2align 4
+\name:
+	push %rcx
 	test %rdx, %rdx
 	jz 1f
 	mov 8(%rdx), %r10
 	mov 16(%rdx), %r8
 	mov 24(%rdx), %r9
 	mov 0(%rdx), %rdx
-	jmp 2f
+2:	SYSCALL_STORE \nr
 1:	xor %r10d, %r10d
 	xor %r8d, %r8d
 	xor %r9d, %r9d
-2:
+	jmp 2b
+	.size \name, . - \name
 .endm
 
-/* SYSCALL with number \nr, then store the message into *RBX. */
-.macro CALL_AND_STORE nr
-	mov $\nr, %eax
-	syscall
-	test %rax, %rax
-	js 3f
-	test %rbx, %rbx
-	jz 3f
-	mov %rsi, MSG_INFO(%rbx)
-	mov %rdi, MSG_BADGE(%rbx)
-	mov %rdx, MSG_W(%rbx)
-	mov %r10, MSG_W+8(%rbx)
-	mov %r8, MSG_W+16(%rbx)
-	mov %r9, MSG_W+24(%rbx)
-3:	pop %rbx
-	ret
-.endm
-
-	.globl mos_ipc_call_m
-	.type mos_ipc_call_m,@function
-	.p2align 4
-mos_ipc_call_m:
-	push %rbx
-	mov %rcx, %rbx
-	mov %edi, %edi
-	LOAD_WORDS
-	CALL_AND_STORE MOS_SYSNR_ipc_call
-	.size mos_ipc_call_m, . - mos_ipc_call_m
-
-	.globl mos_ipc_reply_recv_m
-	.type mos_ipc_reply_recv_m,@function
-	.p2align 4
-mos_ipc_reply_recv_m:
-	push %rbx
-	mov %rcx, %rbx
-	mov %edi, %edi
-	LOAD_WORDS
-	CALL_AND_STORE MOS_SYSNR_ipc_reply_recv
-	.size mos_ipc_reply_recv_m, . - mos_ipc_reply_recv_m
+	SEND_STUB mos_ipc_call_m, MOS_SYSNR_ipc_call
+	SEND_STUB mos_ipc_reply_recv_m, MOS_SYSNR_ipc_reply_recv
 
 /* Arguments already sit where the kernel wants them: RDI ep, RSI time-out,
- * RDX flags (zero-extended: a 32-bit argument's upper half is undefined in
- * the C ABI, so clear it). */
+ * RDX flags (the kernel reads the flags as 32 bits too). */
 	.globl mos_ipc_recv_m
 	.type mos_ipc_recv_m,@function
 	.p2align 4
 mos_ipc_recv_m:
-	push %rbx
-	mov %rcx, %rbx
-	mov %edx, %edx
-	mov %edi, %edi
-	CALL_AND_STORE MOS_SYSNR_ipc_recv
+	push %rcx
+	SYSCALL_STORE MOS_SYSNR_ipc_recv
 	.size mos_ipc_recv_m, . - mos_ipc_recv_m

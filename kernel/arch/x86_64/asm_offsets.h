@@ -8,3 +8,4 @@
 #define CPU_NEED_RESCHED  0x2378  /* offsetof(struct cpu, need_resched) */
 #define CPU_CURRENT       0x2120  /* offsetof(struct cpu, current) */
 #define THREAD_KILLED     0x128   /* offsetof(struct thread, killed) */
+#define CPU_LOCK_OWNER    0x210c  /* offsetof(struct cpu, lock.owner) */

@@ -14,7 +14,25 @@
 
 void arch_load_iomap(struct arch_cpu *a, struct thread *t);
 
-static inline void arch_thread_switch_inline(struct thread *prev, struct thread *next)
+/* The switch between two user threads (both have FPU/SSE areas: a user
+ * thread is never created without one) minus the I/O bitmap, for a caller
+ * that checked neither needs one loaded: the IPC fast path (call-free). */
+static inline __attribute__((always_inline)) void arch_thread_switch_plain(struct arch_cpu *a, struct thread *prev,
+                                                                           struct thread *next)
+{
+    uint64_t top = next->kstack.top;
+    a->tss.rsp[0] = top;
+    a->kernel_rsp = top;
+    uint64_t root = next->space_root;       /* (read once: the asm below clobbers memory) */
+    __asm__ volatile("fxsave64 (%0)" :: "r"(prev->arch_ext) : "memory");
+    __asm__ volatile("fxrstor64 (%0)" :: "r"(next->arch_ext) : "memory");
+    if (root != a->loaded_root) {
+        write_cr3(root);
+        a->loaded_root = root;
+    }
+}
+
+static inline __attribute__((always_inline)) void arch_thread_switch_inline(struct thread *prev, struct thread *next)
 {
     struct arch_cpu *a = arch_this_cpu();
     uint64_t top = next->kstack.top;

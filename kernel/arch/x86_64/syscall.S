@@ -25,6 +25,17 @@
 #define F_R12 24
 #define F_RBP 64
 #define F_RBX 104
+#define F_R10 40
+#define F_R9 48
+#define F_R8 56
+#define F_RDI 72
+#define F_RSI 80
+#define F_RDX 88
+#define F_RAX 112
+#define F_RIP 136
+#define F_RFLAGS 152
+#define F_RSP 160
+#define F_SIZE 176
 
     .text
     .globl syscall_entry
@@ -33,34 +44,29 @@ syscall_entry:
     swapgs
     movq %rsp, %gs:ARCH_CPU_USER_RSP
     movq %gs:ARCH_CPU_KERNEL_RSP, %rsp
-    subq $8, %rsp                       /* ss (not needed by SYSRET) */
-    pushq %gs:ARCH_CPU_USER_RSP         /* rsp */
-    pushq %r11                          /* rflags */
-    subq $8, %rsp                       /* cs */
-    pushq %rcx                          /* rip */
-    subq $16, %rsp                      /* error, vector */
-    pushq %rax
-    subq $16, %rsp                      /* rbx, rcx */
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    subq $8, %rsp                       /* rbp */
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    subq $40, %rsp                      /* r11..r15 */
+    subq $F_SIZE, %rsp                  /* the frame; cs, ss, vector, error unused */
+    movq %rcx, F_RIP(%rsp)
+    movq %r11, F_RFLAGS(%rsp)
+    movq %gs:ARCH_CPU_USER_RSP, %rcx
+    movq %rcx, F_RSP(%rsp)
+    movq %rax, F_RAX(%rsp)
+    movq %rdx, F_RDX(%rsp)
+    movq %rsi, F_RSI(%rsp)
+    movq %rdi, F_RDI(%rsp)
+    movq %r8, F_R8(%rsp)
+    movq %r9, F_R9(%rsp)
+    movq %r10, F_R10(%rsp)
     leaq -SYS_IPC_FIRST(%rax), %rcx     /* an IPC call that may block? (all 64 bits) */
     cmpq $(SYS_IPC_LAST - SYS_IPC_FIRST), %rcx
     jbe 3f
 4:  movq %rsp, %rdi
-    movq 0x70(%rsp), %rax               /* the number (F_RAX) */
-    cmpq $SYS_COUNT_ASM, %rax
+    cmpq $SYS_COUNT_ASM, %rax           /* the number, still in RAX */
     jae 6f
     call *syscall_table(, %rax, 8)
-7:  movq %rax, 0x70(%rsp)
+7:  movq %rax, F_RAX(%rsp)
     /* Exit checks (syscall_exit_checks() in C does the same): a
      * non-canonical return address, a pending preemption, a kill. */
-    movq 0x88(%rsp), %rax               /* F_RIP */
+    movq F_RIP(%rsp), %rax
     shrq $47, %rax
     jnz 8f
     movq %gs:0, %rax                    /* struct cpu */
@@ -71,21 +77,16 @@ syscall_entry:
     jne 8f
     .globl syscall_exit
 syscall_exit:                           /* rsp = the frame; interrupts off */
-    addq $40, %rsp
-    popq %r10
-    popq %r9
-    popq %r8
-    addq $8, %rsp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    addq $16, %rsp
-    popq %rax
-    addq $16, %rsp                      /* vector, error */
-    popq %rcx                           /* rip */
-    addq $8, %rsp                       /* cs */
-    popq %r11                           /* rflags */
-    movq (%rsp), %rsp                   /* user rsp */
+    movq F_R10(%rsp), %r10
+    movq F_R9(%rsp), %r9
+    movq F_R8(%rsp), %r8
+    movq F_RDI(%rsp), %rdi
+    movq F_RSI(%rsp), %rsi
+    movq F_RDX(%rsp), %rdx
+    movq F_RAX(%rsp), %rax
+    movq F_RIP(%rsp), %rcx
+    movq F_RFLAGS(%rsp), %r11
+    movq F_RSP(%rsp), %rsp              /* user rsp */
     swapgs
     sysretq
 
@@ -104,8 +105,10 @@ syscall_exit:                           /* rsp = the frame; interrupts off */
     cmpq $SYS_IPC_LAST, %rax
     jne 4b
     call fastpath_reply_recv
+    movq F_RAX(%rsp), %rax              /* the number again */
     jmp 4b
 5:  call fastpath_call
+    movq F_RAX(%rsp), %rax
     jmp 4b
 
 6:  movq $-MOS_ENOSYS_ASM, %rax
