@@ -11,7 +11,7 @@
 #define MOS_INIT_INITRD     2   /* MEMORY: the initrd (USTAR archive), read-only */
 #define MOS_INIT_IOPORTS    3   /* IOPORT: ports 0x0000-0xFFFF */
 #define MOS_INIT_IRQS       4   /* IRQ: GSIs 0..n-1 */
-#define MOS_INIT_DEVMEM     5   /* MEMORY (DEVICE): physical space outside RAM below 64 GiB */
+#define MOS_INIT_DEVMEM     5   /* MEMORY (DEVICE): the physical address space (RAM in it is never mappable) */
 #define MOS_INIT_MAIN_THREAD 6  /* THREAD: init's first thread */
 #define MOS_INIT_FIRST_FREE 7
 

@@ -26,6 +26,7 @@ _Static_assert(sizeof(struct mos_proc_args) == 56, "ABI: mos_proc_args");
 /* thread_create's prio|cpu argument. */
 #define MOS_THREAD_PRIO(p)   ((uint64_t)(p) & 0xFF)      /* 1..31 */
 #define MOS_THREAD_CPU(c)    (((uint64_t)(c) + 1) << 8)  /* pin to CPU c; 0 = anywhere */
+#define MOS_THREAD_SUSPENDED (1ull << 24)                /* created, not started: thread_wake starts it */
 
 /* Memory mapping protections (mem_map). */
 #define MOS_PROT_READ   1u

@@ -60,6 +60,9 @@ uint64_t arch_mmu_free_user_tables(paddr_t root, void (*free_table)(paddr_t));
 void arch_mmu_share_kernel(paddr_t root, paddr_t kroot);
 void arch_mmu_switch(paddr_t root);       /* load root on this CPU */
 paddr_t arch_mmu_current(void);
+/* One past the highest physical address this CPU can address (CPUID
+ * 0x80000008; 36 bits when the leaf is missing). */
+paddr_t arch_phys_limit(void);
 void arch_tlb_flush_local(vaddr_t va);    /* one page, this CPU */
 void arch_tlb_flush_all_local(void);      /* everything incl. global pages */
 /* CPU feature setup for paging (NX, global pages, PAT with WC). */

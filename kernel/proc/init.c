@@ -41,7 +41,6 @@ extern paddr_t kinfo_frame;
 #define INIT_STACK_PAGES 16
 #define INIT_IPCBUF      0x00007FFFFFF10000ull   /* user/lib/README.md: the main IPC buffer */
 #define INIT_INITRD_VA   0x0000100000000000ull
-#define DEVMEM_PAGES     ((64ull << 30) >> PAGE_SHIFT)
 #define KERNEL_RESERVE   (MiB(8))
 #define INIT_PRIO        24                      /* above every service (init.conf) */
 
@@ -153,10 +152,14 @@ const char *init_start(const struct boot_info *bi, uint64_t boot_flags)
 
     /* Root capabilities at their fixed slots. */
     struct memobj *initrd, *devmem;
+    /* MOS_INIT_DEVMEM spans the CPU's whole physical address space (RAM in
+     * it cannot be mapped: mem_map refuses device capabilities over RAM),
+     * so 64-bit PCI BARs placed high by the firmware are inside. */
+    uint64_t devmem_pages = arch_phys_limit() >> PAGE_SHIFT;
     paddr_t rd_base = ALIGN_DOWN(mod->start, PAGE_SIZE);
     uint64_t rd_pages = (ALIGN_UP(mod->start + mod->size, PAGE_SIZE) - rd_base) / PAGE_SIZE;
     if (memobj_create_phys(rd_base, rd_pages, 0, &initrd) ||
-        memobj_create_phys(0, DEVMEM_PAGES, MOS_MEM_DEVICE, &devmem))
+        memobj_create_phys(0, devmem_pages, MOS_MEM_DEVICE, &devmem))
         panic("phase 5: no memory for root objects");
     kobj_get(&p->obj);
     install_at(p, MOS_INIT_SELF, &(struct cap){ .type = MOS_CAP_PROCESS,
@@ -170,7 +173,7 @@ const char *init_start(const struct boot_info *bi, uint64_t boot_flags)
                .rights = MOS_RIGHTS_ALL & ~MOS_RIGHT_EXEC, .count = irq_line_count() });
     install_at(p, MOS_INIT_DEVMEM, &(struct cap){ .type = MOS_CAP_MEMORY,
                .rights = MOS_RIGHT_READ | MOS_RIGHT_WRITE | MOS_RIGHT_GRANT | MOS_RIGHT_REVOKE,
-               .obj = devmem, .flags = (uint16_t)devmem->flags, .count = DEVMEM_PAGES });
+               .obj = devmem, .flags = (uint16_t)devmem->flags, .count = devmem_pages });
 
     /* The initrd, read-only, where init_info says. */
     struct cap_slot *rd_slot;
@@ -211,7 +214,7 @@ const char *init_start(const struct boot_info *bi, uint64_t boot_flags)
     uint64_t info_va = INIT_STACK_TOP - INIT_STACK_PAGES * PAGE_SIZE + info_off;
 
     struct thread *t;
-    if (uthread_create(p, elf.entry, info_va - 64, info_va, INIT_PRIO, -1, INIT_IPCBUF, &t))
+    if (uthread_create(p, elf.entry, info_va - 64, info_va, INIT_PRIO, -1, INIT_IPCBUF, true, &t))
         panic("phase 5: cannot start init's thread");
     thread_get(t);
     install_at(p, MOS_INIT_MAIN_THREAD, &(struct cap){ .type = MOS_CAP_THREAD,

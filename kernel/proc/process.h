@@ -91,7 +91,10 @@ uint64_t process_count(void);
 /* User threads. Create a thread in p that enters user mode at entry with
  * RSP = stack and RDI = arg; charged to p's quota. Started at once. */
 __must_check int uthread_create(struct process *p, uint64_t entry, uint64_t stack, uint64_t arg,
-                                unsigned prio, int cpu, uint64_t ipc_buf, struct thread **out);
+                                unsigned prio, int cpu, uint64_t ipc_buf, bool start, struct thread **out);
+/* Start a user thread created with start = false (THREAD_NEW); false if it
+ * had started already. big_lock held. */
+bool uthread_start_suspended(struct thread *t);
 /* Make t leave at its next return to user mode (wake it if blocked). */
 void uthread_kill(struct thread *t);
 /* The current user thread leaves: IPC state cancelled, the process torn

@@ -21,7 +21,7 @@
 void process_last_thread_gone(struct process *p);
 
 int uthread_create(struct process *p, uint64_t entry, uint64_t stack, uint64_t arg, unsigned prio,
-                   int cpu, uint64_t ipc_buf, struct thread **out)
+                   int cpu, uint64_t ipc_buf, bool start, struct thread **out)
 {
     assert(klock_held());
     if (entry >= USER_TOP || entry < USER_BASE || stack > USER_TOP || prio < 1 || prio > SCHED_PRIO_MAX ||
@@ -56,14 +56,26 @@ int uthread_create(struct process *p, uint64_t entry, uint64_t stack, uint64_t a
     kobj_get(&p->obj);
     list_push_back(&p->threads, &t->proc_node);
     p->nthreads++;
-    thread_start(t);
+    if (start)
+        thread_start(t);
     *out = t;
     return 0;
+}
+
+bool uthread_start_suspended(struct thread *t)
+{
+    assert(klock_held());
+    if (t->state != THREAD_NEW || !t->proc)
+        return false;
+    thread_start(t);
+    return true;
 }
 
 void uthread_kill(struct thread *t)
 {
     t->killed = true;
+    if (uthread_start_suspended(t))     /* never started: it leaves at its first run */
+        return;
     sched_wake(t, -MOS_EDEAD);
     if (t->state == THREAD_RUNNING && t != thread_current())
         arch_send_resched(t->cpu);

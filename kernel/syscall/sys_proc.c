@@ -79,7 +79,8 @@ long sys_thread_create(struct trap_frame *f)
     uint64_t pc = f->r8;
     unsigned prio = (unsigned)(pc & 0xFF);
     int cpu = (int)((pc >> 8) & 0xFFFF) - 1;
-    if (pc >> 24)
+    bool start = !(pc & MOS_THREAD_SUSPENDED);
+    if ((pc & ~MOS_THREAD_SUSPENDED) >> 24)
         return reject(-MOS_EINVAL, "thread_create: prio/cpu 0x%llx", (unsigned long long)pc);
     uint64_t fl = klock();
     struct process *p, *me = self();
@@ -88,7 +89,7 @@ long sys_thread_create(struct trap_frame *f)
     if (!r && cspace_free_count(&me->cs) == 0)
         r = -MOS_ENOSPC;
     if (!r)
-        r = uthread_create(p, f->rsi, f->rdx, f->r10, prio, cpu, f->r9, &t);
+        r = uthread_create(p, f->rsi, f->rdx, f->r10, prio, cpu, f->r9, start, &t);
     if (!r) {
         thread_get(t);
         struct cap c = { .type = MOS_CAP_THREAD, .rights = MOS_RIGHTS_ALL & ~MOS_RIGHT_EXEC, .obj = t };
@@ -169,7 +170,9 @@ long sys_thread_wake(struct trap_frame *f)
     long r = cspace_lookup(&self()->cs, (mos_handle_t)f->rdi, MOS_CAP_THREAD, MOS_RIGHT_WRITE, &s);
     if (!r) {
         struct thread *t = s->cap.obj;
-        if (t->parked && sched_wake(t, 0))
+        if (uthread_start_suspended(t))
+            ;                                     /* created suspended: this starts it */
+        else if (t->parked && sched_wake(t, 0))
             t->parked = false;
         else
             t->wake_pending_user = true;          /* the next thread_block returns at once */

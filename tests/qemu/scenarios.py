@@ -125,13 +125,13 @@ cpu_count_check.test_name = "cpus-online"
 ICOUNT = ("-icount", "shift=0,sleep=off")
 
 
-def _ktest(name, firmware, mem, cpu="max", smp=1, realtime=None, **kw):
+def _ktest(name, firmware, mem, cpu="max", smp=1, realtime=None, timeout=None, **kw):
     if realtime is None:
         realtime = firmware == "uefi"   # OVMF is very slow under -icount
     extra = ("-nic", "none") + (() if realtime else ICOUNT)
     return Scenario(name=name, iso=RT_TEST_ISO if realtime else TEST_ISO, firmware=firmware,
                     mem=mem, cpu=cpu, smp=smp, extra_args=extra,
-                    timeout=180.0 if firmware == "uefi" else 120.0,
+                    timeout=timeout or (180.0 if firmware == "uefi" else 120.0),
                     required_phases=(1, 2, 3, 4, 5), utests=True, **kw)
 
 
@@ -188,7 +188,8 @@ SCENARIOS = [
     _ktest("uefi-128M-4cpu-test", "uefi", "128M", smp=4),
     _ktest("uefi-2G-1cpu-test", "uefi", "2G"),
     _ktest("bios-qemu64-2cpu-test", "bios", "256M", cpu="qemu64", smp=2),
-    _ktest("bios-512M-4cpu-mttcg-test", "bios", "512M", smp=4, realtime=True),
+    # (4 vCPU threads on 2 host cores beside other runs: slow when loaded)
+    _ktest("bios-512M-4cpu-mttcg-test", "bios", "512M", smp=4, realtime=True, timeout=300.0),
     _boot("boot-smp2", 2),
     _boot("boot-smp8", 8),
     Scenario(name="bios-512M-2cpu-nofastpath-test", iso=NOFAST_TEST_ISO,

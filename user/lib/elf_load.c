@@ -274,18 +274,29 @@ long mos_spawn(const struct mos_spawn_args *a)
     uint64_t prio = MOS_THREAD_PRIO(a->prio ? a->prio : MOS_SPAWN_DEFAULT_PRIO);
     if (a->cpu)
         prio |= MOS_THREAD_CPU(a->cpu - 1);
-    long thread = mos_thread_create(s.proc, ei.entry, sp_va, block_va, prio, MOS_MAIN_IPC_BUFFER);
+    /* Created suspended: when its handle goes to the child, it must be
+     * there before the child's first instruction. */
+    long thread = mos_thread_create(s.proc, ei.entry, sp_va, block_va, prio | MOS_THREAD_SUSPENDED,
+                                    MOS_MAIN_IPC_BUFFER);
     if (thread < 0) {
         err = thread;
         goto fail;
     }
     if (a->thread_out) {
         *a->thread_out = (mos_handle_t)thread;
+        err = (int)mos_thread_wake((mos_handle_t)thread);
     } else {
+        /* A copy for the child (same rights), then ours starts the thread
+         * and goes. */
         struct mos_cap_info info;
-        if (mos_cap_inspect((mos_handle_t)thread, (uint64_t)(uintptr_t)&info, MOS_SELF, 0) >= 0)
-            (void)mos_cap_transfer((mos_handle_t)thread, s.proc, info.rights | MOS_XFER_MOVE, 0, 0, 0);
+        long given = mos_cap_inspect((mos_handle_t)thread, (uint64_t)(uintptr_t)&info, MOS_SELF, 0);
+        if (given >= 0)
+            given = mos_cap_transfer((mos_handle_t)thread, s.proc, info.rights, 0, 0, 0);
+        err = (int)(given < 0 ? given : mos_thread_wake((mos_handle_t)thread));
+        (void)mos_cap_delete((mos_handle_t)thread);
     }
+    if (err < 0)
+        goto fail;
     return proc;
 
 fail:

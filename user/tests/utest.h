@@ -75,5 +75,11 @@ struct utest_childfn {
 
 /* Nanoseconds since boot (from the kernel information page). */
 uint64_t utest_now_ns(void);
+/* Booted "realtime" (plain QEMU, time follows a preemptible host): timing
+ * bounds must allow for a vCPU the host did not run (kinfo boot_flags). */
+static inline bool utest_realtime(void)
+{
+    return (((const volatile struct mos_kinfo *)MOS_KINFO_ADDR)->boot_flags & MOS_BOOT_REALTIME) != 0;
+}
 /* This group's name (argv[0] without the directory). */
 const char *utest_group(void);

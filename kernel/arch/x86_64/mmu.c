@@ -278,3 +278,17 @@ void arch_mmu_walk(paddr_t root, vaddr_t lo, vaddr_t hi, arch_mmu_visit_fn fn, v
 {
     walk_level(table_va(root), 4, 0, lo, hi, fn, ctx);
 }
+
+paddr_t arch_phys_limit(void)
+{
+    uint32_t a, b, c, d;
+    cpuid(0x80000000, 0, &a, &b, &c, &d);
+    unsigned bits = 36;
+    if (a >= 0x80000008) {
+        cpuid(0x80000008, 0, &a, &b, &c, &d);
+        bits = a & 0xFF;
+    }
+    if (bits < 32 || bits > 52)
+        bits = 36;
+    return 1ull << bits;
+}

@@ -13,7 +13,8 @@ UTEST(recv_poll_on_empty_endpoint_times_out_at_once)
         uint64_t t0 = utest_now_ns();
         EXPECT_ERR(mos_ipc_recv_m(ep, MOS_TIMEOUT_POLL, 0, &m), MOS_ETIMEDOUT);
         uint64_t dt = utest_now_ns() - t0;
-        EXPECTF(dt < MS(2), "a poll took %llu ns", (unsigned long long)dt);
+        /* (a realtime run's vCPU may lose the host CPU for milliseconds) */
+        EXPECTF(dt < (utest_realtime() ? MS(100) : MS(2)), "a poll took %llu ns", (unsigned long long)dt);
     }
     EXPECT_EQ(m.info, 0x1234);                         /* nothing was received */
 }

@@ -519,7 +519,7 @@ UTEST(thread_create_bad_ipc_buffer_is_einval)
 UTEST(thread_create_bad_priority_is_einval)
 {
     uint64_t sp = stack_top(0), threads = kinfo->objects[MOS_CAP_THREAD];
-    uint64_t bad[] = { 0, 32, 33, 255, MOS_THREAD_PRIO(16) | (1ull << 24), MOS_THREAD_PRIO(16) | (1ull << 63) };
+    uint64_t bad[] = { 0, 32, 33, 255, MOS_THREAD_PRIO(16) | (1ull << 25), MOS_THREAD_PRIO(16) | (1ull << 63) };
     for (unsigned k = 0; k < sizeof bad / sizeof bad[0]; k++)
         EXPECTF(mos_thread_create(MOS_SELF, (uint64_t)raw_record_arg, sp, 0, bad[k], TIPC_VA) == -MOS_EINVAL,
                 "prio|cpu 0x%llx", (unsigned long long)bad[k]);
@@ -565,6 +565,42 @@ UTEST(priority_ceiling_is_inherited_and_never_raised)
     EXPECT_EQ(mos_cap_delete(t), 0);
     EXPECT_EQ(mos_proc_destroy(p, 0), 0);
     EXPECT_EQ(mos_cap_delete(p), 0);
+    EXPECT_EQ(mos_cap_delete(code), 0);
+}
+
+/* MOS_THREAD_SUSPENDED: the thread exists but does not run until
+ * thread_wake; a process whose only thread never started still dies
+ * cleanly when destroyed. */
+UTEST(suspended_thread_starts_only_when_woken)
+{
+    long code = MUST(raw_code_cap());
+    struct mos_proc_args a = proc_args(64, 16, 0);
+    long ep = MUST(mos_cap_create(MOS_CAP_ENDPOINT, 0));
+    a.exit_ep = (mos_handle_t)ep;
+    long p = MUST(mos_proc_create((uint64_t)&a));
+    EXPECT_EQ(mos_mem_map(code, p, RAW_CODE_VA, 0, 1, MOS_PROT_READ | MOS_PROT_EXEC), 0);
+    long t = MUST(mos_thread_create(p, raw_entry(raw_block_forever), 0, 0,
+                                    MOS_THREAD_PRIO(20) | MOS_THREAD_SUSPENDED, 0));
+    struct mos_cap_info i;
+    (void)mos_thread_block(MS * 20);
+    EXPECT_EQ(inspect(t, &i), 0);
+    EXPECT_EQ(i.u.thread.state, 0);                          /* not started */
+    EXPECT_EQ(mos_thread_wake(t), 0);
+    EXPECT_EQ(wait_thread_state(t, 3, 1000), 0);             /* ran, now blocked */
+    long t2 = MUST(mos_thread_create(p, raw_entry(raw_block_forever), 0, 0,
+                                     MOS_THREAD_PRIO(20) | MOS_THREAD_SUSPENDED, 0));
+    EXPECT_EQ(mos_proc_destroy(p, 7), 0);                    /* one never-started thread */
+    struct mos_cap_info pi;
+    EXPECT_EQ(wait_dead(p, ep, 2000, &pi), 0);
+    EXPECT_EQ(pi.u.proc.threads, 0);
+    EXPECT_EQ(wait_thread_state(t2, 4, 1000), 0);
+    /* The flag is the only new bit: others beyond the CPU field still fail. */
+    EXPECT_ERR(mos_thread_create(MOS_SELF, raw_entry(raw_block_forever), 0, 0,
+                                 MOS_THREAD_PRIO(5) | (MOS_THREAD_SUSPENDED << 1), 0), MOS_EINVAL);
+    EXPECT_EQ(mos_cap_delete(t), 0);
+    EXPECT_EQ(mos_cap_delete(t2), 0);
+    EXPECT_EQ(mos_cap_delete(p), 0);
+    EXPECT_EQ(mos_cap_delete(ep), 0);
     EXPECT_EQ(mos_cap_delete(code), 0);
 }
 

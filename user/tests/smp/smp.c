@@ -200,8 +200,7 @@ enum { CLIENTS = 8, SERVERS = 4, CALLS = 250, REALTIME_CALLS = 60, POOL_STOP = 9
 
 static unsigned pool_calls(void)
 {
-    const volatile struct mos_kinfo *k = (const volatile struct mos_kinfo *)MOS_KINFO_ADDR;
-    return (k->boot_flags & MOS_BOOT_REALTIME) ? REALTIME_CALLS : CALLS;
+    return utest_realtime() ? REALTIME_CALLS : CALLS;
 }
 
 struct pool {
