@@ -6,6 +6,7 @@
 #   make clean      remove build/
 # Options: V=1 (show commands), CC=clang, and for run: UEFI=1 SMP=n MEM=size CPU=model
 #          QEMU_DISPLAY=none|gtk|sdl|vnc=:0 (the framebuffer console; default none)
+#          NET=0 (no network device) HTTP_PORT=8080 (host port forwarded to httpd's 80)
 
 .DEFAULT_GOAL := all
 # Build in parallel on every CPU unless told otherwise (-j1 works too).
@@ -272,11 +273,21 @@ SMP ?= 1
 CPU ?= max
 UEFI ?= 0
 QEMU_DISPLAY ?= none
+NET ?= 1
+HTTP_PORT ?= 8080
 OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
 QEMU_FLAGS := -machine pc -cpu $(CPU) -m $(MEM) -smp $(SMP) -no-reboot \
               -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
               -display $(QEMU_DISPLAY) -serial mon:stdio
+# A virtio-net device on QEMU's user network; restrict=on: the guest reaches
+# nothing but what is forwarded (the host's 127.0.0.1:HTTP_PORT -> guest :80).
+ifeq ($(NET),1)
+QEMU_FLAGS += -device virtio-net-pci,disable-legacy=on,netdev=n0 \
+              -netdev user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80
+else
+QEMU_FLAGS += -nic none
+endif
 ifeq ($(UEFI),1)
 QEMU_FLAGS += -drive if=pflash,format=raw,readonly=on,file=$(OVMF_CODE) \
               -drive if=pflash,format=raw,file=$(BUILD)/OVMF_VARS.fd

@@ -63,18 +63,34 @@ static const struct mf_cap *cap(const struct mf_service *s, const char *name)
 
 /* ---------------------------------------------------------------- good files */
 
+static void read_file(const char *path, char *text, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    size_t n = fread(text, 1, size - 1, f);
+    fclose(f);
+    text[n] = '\0';
+}
+
+static const struct mf_service *svc(const char *name)
+{
+    int i = manifest_find(&m, name);
+    if (i < 0)
+        fail_msg("no service %s", name);
+    return &m.svc[i];
+}
+
+/* The real /etc/init.conf: services looked up by name (other services may
+ * be added), their order by dependency. */
 static void test_real_file(void **state)
 {
     (void)state;
-    FILE *f = fopen(INIT_CONF_PATH, "rb");
-    assert_non_null(f);
     static char text[16384];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
+    read_file(INIT_CONF_PATH, text, sizeof text);
     assert_int_equal(parse(text), 0);
-    assert_int_equal(m.n, 3);
-    const struct mf_service *serial = &m.svc[0], *vfs = &m.svc[1], *shell = &m.svc[2];
+    assert_true(m.n >= 5);
+    const struct mf_service *serial = svc("serial"), *vfs = svc("vfs"), *shell = svc("shell");
     assert_string_equal(serial->name, "serial");
     assert_string_equal(serial->path, "/bin/serial");
     assert_string_equal(serial->provides, "console");
@@ -97,24 +113,134 @@ static void test_real_file(void **state)
     assert_string_equal(vfs->name, "vfs");
     assert_string_equal(vfs->provides, "vfs");
     assert_int_equal(cap(vfs, "initrd")->kind, MF_CAP_INITRD);
-    assert_int_equal(cap(vfs, "console")->target, 0);
+    assert_int_equal(cap(vfs, "console")->target, manifest_find(&m, "serial"));
 
     assert_string_equal(shell->name, "shell");
     assert_string_equal(shell->provides, "");
     assert_int_equal(shell->max_restarts, 100);
     assert_int_equal(shell->backoff_ms, 500);
-    assert_int_equal(cap(shell, "console")->target, 0);
-    assert_int_equal(cap(shell, "vfs")->target, 1);
+    assert_int_equal(cap(shell, "console")->target, manifest_find(&m, "serial"));
+    assert_int_equal(cap(shell, "vfs")->target, manifest_find(&m, "vfs"));
     assert_true(cap(shell, "init")->control);
     assert_int_equal(cap(shell, "init")->target, MF_TARGET_INIT);
 
-    assert_int_equal(manifest_find_endpoint(&m, "console"), 0);
+    /* The PCI service: the configuration ports and the device memory only. */
+    const struct mf_service *pci = svc("pci"), *nic = svc("virtio-net");
+    assert_string_equal(pci->provides, "pci");
+    assert_int_equal(pci->ncaps, 3);
+    assert_int_equal(cap(pci, "ioports")->first, 0xCF8);
+    assert_int_equal(cap(pci, "ioports")->count, 8);
+    assert_int_equal(cap(pci, "devmem")->kind, MF_CAP_DEVMEM);
+    assert_int_equal(pci->restart, MF_RESTART_ALWAYS);
+    /* The driver: its endpoint (published as "netdev") and its device. */
+    assert_string_equal(nic->provides, "netdev");
+    assert_int_equal(nic->ncaps, 2);
+    const struct mf_cap *dev = cap(nic, "pcidev");
+    assert_int_equal(dev->kind, MF_CAP_PCI);
+    assert_int_equal(dev->vendor, 0x1AF4);
+    assert_int_equal(dev->device, 0x1041);
+    assert_int_equal(dev->index, 0);
+    assert_int_equal(dev->target, manifest_find(&m, "pci"));
+    assert_true(manifest_find(&m, "pci") < manifest_find(&m, "virtio-net"));
+    assert_int_equal(manifest_find_endpoint(&m, "netdev"), manifest_find(&m, "virtio-net"));
+    for (unsigned i = 0; i < m.n; i++) {                /* nobody else reaches devices */
+        if (&m.svc[i] == pci || &m.svc[i] == nic)
+            continue;
+        for (unsigned c = 0; c < m.svc[i].ncaps; c++) {
+            assert_int_not_equal(m.svc[i].caps[c].kind, MF_CAP_DEVMEM);
+            assert_int_not_equal(m.svc[i].caps[c].kind, MF_CAP_PCI);
+        }
+    }
+
+    assert_int_equal(manifest_find_endpoint(&m, "console"), manifest_find(&m, "serial"));
     assert_int_equal(manifest_find_endpoint(&m, "serial"), -1);
-    assert_int_equal(manifest_find_endpoint(&m, "vfs"), 1);
+    assert_int_equal(manifest_find_endpoint(&m, "vfs"), manifest_find(&m, "vfs"));
     assert_int_equal(manifest_find_endpoint(&m, "shell"), -1);
-    assert_int_equal(manifest_find(&m, "shell"), 2);
+    assert_true(manifest_find(&m, "shell") >= 0);
     assert_int_equal(manifest_find(&m, "console"), -1);
     assert_int_equal(manifest_find(&m, "nosuch"), -1);
+}
+
+/* The driver test image's manifest (/etc/nettest.conf) parses cleanly too. */
+static void test_nettest_file(void **state)
+{
+    (void)state;
+    static char path[512], text[16384];
+    snprintf(path, sizeof path, "%s", INIT_CONF_PATH);
+    char *slash = strrchr(path, '/');
+    assert_non_null(slash);
+    snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "nettest.conf");
+    read_file(path, text, sizeof text);
+    assert_int_equal(parse(text), 0);
+    const struct mf_service *t = svc("nettest");
+    assert_int_equal(cap(t, "netdev")->target, manifest_find(&m, "virtio-net"));
+    assert_int_equal(cap(t, "pci")->target, manifest_find(&m, "pci"));
+    assert_true(cap(t, "init")->control);
+    assert_true(manifest_find(&m, "virtio-net") < manifest_find(&m, "nettest"));
+}
+
+/* cap=devmem and cap=pci:VENDOR:DEVICE[:INDEX]. */
+static void test_pci_caps(void **state)
+{
+    (void)state;
+    /* The driver is declared first: it still starts after the pci service. */
+    assert_int_equal(parse("service nic /bin/nic provides=netdev cap=ep cap=pci:1AF4:0x1041:2\n"
+                           "service pci /bin/pci provides=yes cap=ep cap=ioport:0xcf8:8 cap=devmem\n"), 0);
+    assert_int_equal(m.n, 2);
+    assert_string_equal(m.svc[0].name, "pci");
+    assert_int_equal(cap(&m.svc[0], "devmem")->kind, MF_CAP_DEVMEM);
+    const struct mf_cap *c = cap(&m.svc[1], "pcidev");
+    assert_int_equal(c->kind, MF_CAP_PCI);
+    assert_int_equal(c->vendor, 0x1AF4);
+    assert_int_equal(c->device, 0x1041);
+    assert_int_equal(c->index, 2);
+    assert_int_equal(c->target, 0);
+    assert_int_equal(parse("service pci /bin/pci provides=yes cap=ep\nservice d /bin/d cap=pci:0:ffff cap=use:pci\n"), 0);
+    assert_int_equal(cap(&m.svc[1], "pcidev")->device, 0xFFFF);
+    assert_int_equal(cap(&m.svc[1], "pcidev")->vendor, 0);
+    /* An alias: whoever publishes "pci". */
+    assert_int_equal(parse("service bus /bin/bus provides=pci cap=ep\nservice d /bin/d cap=pci:8086:100e\n"), 0);
+    assert_int_equal(cap(&m.svc[1], "pcidev")->target, 0);
+
+    const char *pci = "service pci /bin/pci provides=yes cap=ep\n";
+    char text[512];
+    static const struct { const char *spec, *msg; } bad[] = {
+        { "pci:1af4", "2: bad capability 'pci:1af4' (pci:VENDOR:DEVICE[:INDEX], hex IDs, INDEX 0..255)" },
+        { "pci", "2: bad capability 'pci' (pci:VENDOR:DEVICE[:INDEX], hex IDs, INDEX 0..255)" },
+        { "pci:1af4:", "2: bad capability 'pci:1af4:' (pci:VENDOR:DEVICE[:INDEX], hex IDs, INDEX 0..255)" },
+        { "pci:xyz:1041", "2: bad capability 'pci:xyz:1041' (pci:VENDOR:DEVICE[:INDEX], hex IDs, INDEX 0..255)" },
+        { "pci:12345:1041", "2: bad capability 'pci:12345:1041' (pci:VENDOR:DEVICE[:INDEX], hex IDs, INDEX 0..255)" },
+        { "pci:0x:1041", "2: bad capability 'pci:0x:1041' (pci:VENDOR:DEVICE[:INDEX], hex IDs, INDEX 0..255)" },
+        { "pci:ffff:1041", "2: bad capability 'pci:ffff:1041' (pci:VENDOR:DEVICE[:INDEX], hex IDs, INDEX 0..255)" },
+        { "pci:1af4:1041:256", "2: bad capability 'pci:1af4:1041:256' (pci:VENDOR:DEVICE[:INDEX], hex IDs, INDEX 0..255)" },
+        { "pci:1af4:1041:x", "2: bad capability 'pci:1af4:1041:x' (pci:VENDOR:DEVICE[:INDEX], hex IDs, INDEX 0..255)" },
+        { "pci:1af4:1041:1:2", "2: bad capability 'pci:1af4:1041:1:2' (pci:VENDOR:DEVICE[:INDEX], hex IDs, INDEX 0..255)" },
+        { "devmem:1", "2: unknown capability 'devmem:1'" },
+    };
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, "%sservice d /bin/d cap=%s\n", pci, bad[i].spec);
+        expect_one(text, bad[i].msg, 1);
+    }
+    /* One device per service; its names are reserved. */
+    snprintf(text, sizeof text, "%sservice d /bin/d cap=pci:1af4:1041 cap=pci:1af4:1000\n", pci);
+    expect_one(text, "2: duplicate capability 'pcidev'", 1);
+    snprintf(text, sizeof text, "%sservice d /bin/d cap=irq:11 cap=pci:1af4:1041\n", pci);
+    expect_one(text, "2: capability 'irq' clashes with the names cap=pci gives (pcidev, bar0..bar5, irq)", 1);
+    snprintf(text, sizeof text, "%sservice d /bin/d cap=pci:1af4:1041 cap=irq:11\n", pci);
+    expect_one(text, "2: capability 'irq' clashes with the names cap=pci gives (pcidev, bar0..bar5, irq)", 1);
+    snprintf(text, sizeof text, "service bar4 /bin/x provides=yes cap=ep\n%s"
+                                "service d /bin/d cap=use:bar4 cap=pci:1af4:1041\n", pci);
+    expect_one(text, "3: capability 'bar4' clashes with the names cap=pci gives (pcidev, bar0..bar5, irq)", 2);
+    snprintf(text, sizeof text, "service bar6 /bin/x provides=yes cap=ep\n%s"
+                                "service d /bin/d cap=use:bar6 cap=pci:1af4:1041\n", pci);
+    assert_int_equal(parse(text), 0);                   /* bar6 is no BAR name */
+    /* Nobody publishes "pci"; or the pci service wants a device itself. */
+    expect_one("service d /bin/d cap=pci:1af4:1041\n", "1: d: cap=pci:1af4:1041, but no service publishes 'pci'", 0);
+    expect_one("service pci /bin/pci provides=yes cap=ep cap=pci:1af4:1041\n", "1: pci: uses itself", 0);
+    /* A skipped pci service takes its drivers with it. */
+    unsigned e = parse("service pci /bin/pci provides=yes cap=ep prio=99\nservice d /bin/d cap=pci:1af4:1041\n");
+    assert_int_equal(e, 2);
+    assert_int_equal(m.n, 0);
 }
 
 static void test_defaults_and_syntax(void **state)
@@ -125,7 +251,7 @@ static void test_defaults_and_syntax(void **state)
     assert_int_equal(parse("# only a comment\n\n   \t\n"), 0);
     assert_int_equal(m.n, 0);
     /* no trailing newline, CRLF, tabs, trailing comment */
-    assert_int_equal(parse("service a /bin/a # comment cap=bogus\r\n\tservice\tb\t/b/c  prio=31"), 0);
+    assert_int_equal(parse("service a /bin/a # comment cap=bogus\r\n\tservice\tb\t/b/c  prio=29"), 0);
     assert_int_equal(m.n, 2);
     const struct mf_service *a = &m.svc[0];
     assert_string_equal(a->name, "a");
@@ -137,19 +263,19 @@ static void test_defaults_and_syntax(void **state)
     assert_int_equal(a->ncaps, 0);
     assert_string_equal(a->provides, "");
     assert_int_equal(a->line, 1);
-    assert_int_equal(m.svc[1].prio, 31);
+    assert_int_equal(m.svc[1].prio, 29);
     assert_int_equal(m.svc[1].line, 2);
 
     /* every key, limits inclusive, hex */
     assert_int_equal(parse("service x /x prio=1 quota=0x10 slots=65536 restart=always provides=no\n"
-                           "service y /y prio=31 quota=1048576 slots=16 restart=always:0\n"
+                           "service y /y prio=29 quota=1048576 slots=16 restart=always:0\n"
                            "service z /z restart=always:1000:60000 provides=yes cap=ep\n"
                            "service w /w restart=always:5:1 provides=zz cap=ep cap=ioport:0xffff:1 "
                            "cap=irq:255 cap=initrd\n"
-                           "service v /v cap=ioport:0:0x10000 cap=irq:0 restart=never prio=0X1F quota=0xAbC\n"),
+                           "service v /v cap=ioport:0:0x10000 cap=irq:0 restart=never prio=0X1D quota=0xAbC\n"),
                      0);
     assert_int_equal(m.n, 5);
-    assert_int_equal(m.svc[4].prio, 31);
+    assert_int_equal(m.svc[4].prio, 29);
     assert_int_equal(m.svc[4].quota_pages, 0xabc);
     assert_int_equal(m.svc[0].prio, 1);
     assert_int_equal(m.svc[0].quota_pages, 16);
@@ -255,28 +381,30 @@ static const struct bad_line bad_lines[] = {
     { "service x /x prioo=5", "unknown key 'prioo'" },
     { "service x /x prio=5 prio=6", "duplicate key 'prio'" },
     { "service x /x restart=never restart=never", "duplicate key 'restart'" },
-    { "service x /x prio=0", "bad value for prio: '0' (1..31)" },
-    { "service x /x prio=32", "bad value for prio: '32' (1..31)" },
-    { "service x /x prio=", "bad value for prio: '' (1..31)" },
-    { "service x /x prio=-1", "bad value for prio: '-1' (1..31)" },
-    { "service x /x prio=1x", "bad value for prio: '1x' (1..31)" },
-    { "service x /x prio=0x", "bad value for prio: '0x' (1..31)" },
-    { "service x /x prio=0x1g", "bad value for prio: '0x1g' (1..31)" },
-    { "service x /x prio=99999999999999999999999", "bad value for prio: '99999999999999999999999' (1..31)" },
+    { "service x /x prio=0", "bad value for prio: '0' (1..29)" },
+    { "service x /x prio=30", "bad value for prio: '30' (1..29)" },
+    { "service x /x prio=", "bad value for prio: '' (1..29)" },
+    { "service x /x prio=-1", "bad value for prio: '-1' (1..29)" },
+    { "service x /x prio=1x", "bad value for prio: '1x' (1..29)" },
+    { "service x /x prio=0x", "bad value for prio: '0x' (1..29)" },
+    { "service x /x prio=0x1g", "bad value for prio: '0x1g' (1..29)" },
+    { "service x /x prio=99999999999999999999999", "bad value for prio: '99999999999999999999999' (1..29)" },
     { "service x /x quota=15", "bad value for quota: '15' (16..1048576)" },
     { "service x /x quota=1048577", "bad value for quota: '1048577' (16..1048576)" },
     { "service x /x quota=18446744073709551616", "bad value for quota: '18446744073709551616' (16..1048576)" },
     { "service x /x slots=15", "bad value for slots: '15' (16..65536)" },
     { "service x /x slots=65537", "bad value for slots: '65537' (16..65536)" },
-    { "service x /x restart=sometimes", "bad restart policy 'sometimes' (never | always[:max[:backoff_ms]])" },
-    { "service x /x restart=never:3", "bad restart policy 'never:3' (never | always[:max[:backoff_ms]])" },
-    { "service x /x restart=always:1:2:3", "bad restart policy 'always:1:2:3' (never | always[:max[:backoff_ms]])" },
+    { "service x /x restart=sometimes", "bad restart policy 'sometimes' (never | always[:max[:backoff_ms[:cap_ms]]])" },
+    { "service x /x restart=never:3", "bad restart policy 'never:3' (never | always[:max[:backoff_ms[:cap_ms]]])" },
+    { "service x /x restart=always:1:2:3:4", "bad restart policy 'always:1:2:3:4' (never | always[:max[:backoff_ms[:cap_ms]]])" },
+    { "service x /x restart=always:5:10:9", "bad value for restart cap_ms: '9' (10..60000)" },
+    { "service x /x restart=always:5:10:60001", "bad value for restart cap_ms: '60001' (10..60000)" },
     { "service x /x restart=always:1001", "bad value for restart max: '1001' (0..1000)" },
     { "service x /x restart=always:", "bad value for restart max: '' (0..1000)" },
     { "service x /x restart=always:5:0", "bad value for restart backoff_ms: '0' (1..60000)" },
     { "service x /x restart=always:5:60001", "bad value for restart backoff_ms: '60001' (1..60000)" },
     { "service x /x restart=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-      "bad restart policy 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' (never | always[:max[:backoff_ms]])" },
+      "bad restart policy 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' (never | always[:max[:backoff_ms[:cap_ms]]])" },
     { "service x /x provides=Maybe cap=ep", "bad value for provides: 'Maybe' (yes, no or a name)" },
     { "service x /x provides=init cap=ep", "bad value for provides: 'init' (yes, no or a name)" },
     { "service x /x provides=first cap=ep", "duplicate name 'first' (line 1)" },
@@ -398,7 +526,7 @@ static void test_skipped_dependency_cascades(void **state)
                            "service a /a provides=yes cap=ep prio=99\n"
                            "service d /d cap=use:init\n"),
                      3);
-    assert_string_equal(msgs[0], "3: bad value for prio: '99' (1..31)");
+    assert_string_equal(msgs[0], "3: bad value for prio: '99' (1..29)");
     assert_string_equal(msgs[1], "2: b: unknown service 'a' in use:a");
     assert_string_equal(msgs[2], "1: c: skipped, because it uses 'b' (line 2), which was skipped");
     assert_int_equal(m.n, 1);
@@ -491,6 +619,18 @@ static void test_backoff(void **state)
     assert_int_equal(manifest_backoff_ms(&s, 0), 1);
     assert_int_equal(manifest_backoff_ms(&s, 14), 8192);
     assert_int_equal(manifest_backoff_ms(&s, 15), MF_BACKOFF_CAP_MS);
+    s.backoff_cap_ms = 1;                       /* restart=always:M:1:1: fixed (the chaos test) */
+    assert_int_equal(manifest_backoff_ms(&s, 1), 1);
+    assert_int_equal(manifest_backoff_ms(&s, 1000), 1);
+    s.backoff_ms = 5;
+    s.backoff_cap_ms = 40;
+    assert_int_equal(manifest_backoff_ms(&s, 4), 40);
+    assert_int_equal(manifest_backoff_ms(&s, 5), 40);
+    struct manifest m;
+    assert_int_equal(manifest_parse(&m, "service x /x restart=always:1000:2:2\n", 37, NULL, NULL), 0);
+    assert_int_equal(m.svc[0].max_restarts, 1000);
+    assert_int_equal(m.svc[0].backoff_cap_ms, 2);
+    assert_int_equal(manifest_backoff_ms(&m.svc[0], 900), 2);
 }
 
 int main(void)
@@ -509,6 +649,8 @@ int main(void)
         cmocka_unit_test(test_cycles),
         cmocka_unit_test(test_cycle_entered_from_outside),
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_nettest_file),
+        cmocka_unit_test(test_pci_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,7 +106,7 @@ static long init_caps(const struct mos_msg *m, const struct init_client *c, stru
             break;                              /* never goes backwards; do not loop */
         if (n < max) {
             ic[n++] = (struct init_cap){
-                .handle = info.handle, .type = info.type, .rights = info.rights,
+                .handle = info.handle, .type = info.type, .rights = info.rights, .flags = info.flags,
                 .badge = info.badge, .base = info.base, .count = info.count,
             };
         }

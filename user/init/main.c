@@ -5,6 +5,7 @@
  *            the initrd, one after the other, then end the QEMU run through
  *            the isa-debug-exit port (init holds every I/O port);
  *   "bench"  run bin/bench, then end the QEMU run the same way;
+ *   "fuzz"   run bin/fuzz (the fuzzing build, docs/testing.md), the same way;
  *   else     the service manager: start the services of /etc/init.conf,
  *            supervise them and serve init's protocol (service.c,
  *            init_ipc.c; docs/protocols/init.md). */
@@ -73,28 +74,31 @@ static int run_tests(const struct mos_init_info *ii, mos_handle_t initrd)
     return (int)failed;
 }
 
-/* Benchmark mode ("bench" on the kernel command line): run bin/bench with
- * the command line (it reads iters=N), then end the QEMU run. */
-static int run_bench(const struct mos_init_info *ii, mos_handle_t initrd)
+/* Benchmark and fuzzing modes ("bench" or "fuzz" on the kernel command
+ * line): run bin/<prog> with the command line (it reads its parameters, e.g.
+ * iters=N, from it), then end the QEMU run. */
+static int run_bench(const struct mos_init_info *ii, mos_handle_t initrd, const char *prog)
 {
     struct tar_entry e;
-    if (tar_find((const void *)ii->initrd_va, ii->initrd_size, "bin/bench", &e) != 0) {
-        printf("init: bin/bench not found\n");
+    char path[32];
+    snprintf(path, sizeof path, "bin/%s", prog);
+    if (tar_find((const void *)ii->initrd_va, ii->initrd_size, path, &e) != 0) {
+        printf("init: %s not found\n", path);
         return 1;
     }
     mos_handle_t ep = (mos_handle_t)mos_cap_create(MOS_CAP_ENDPOINT, 0);
-    const char *argv[] = { "bench", ii->cmdline, NULL };
+    const char *argv[] = { prog, ii->cmdline, NULL };
     struct mos_spawn_cap caps[] = {
         { .handle = initrd, .rights = MOS_RIGHT_READ | MOS_RIGHT_GRANT, .name = "initrd" },
     };
     struct mos_spawn_args a = {
-        .image = e.data, .image_len = e.size, .name = "bench", .argc = 2, .argv = argv,
+        .image = e.data, .image_len = e.size, .name = prog, .argc = 2, .argv = argv,
         .caps = caps, .ncaps = 1, .quota_pages = ii->quota_pages / 2, .exit_ep = ep, .prio = 16,
         .cpu = 1,
     };
     long child = mos_spawn(&a);
     if (child < 0) {
-        printf("init: cannot start bin/bench: %s\n", mos_strerror(child));
+        printf("init: cannot start %s: %s\n", path, mos_strerror(child));
         return 1;
     }
     struct mos_cap_info info;
@@ -113,7 +117,9 @@ int main(int argc, char **argv)
     const struct mos_init_info *ii = mos_init_block();
     printf("init: running (quota %llu pages)\n", ii ? (unsigned long long)ii->quota_pages : 0ull);
     if (ii && cmdline_has(ii->cmdline, "bench"))
-        qemu_exit(run_bench(ii, mos_cap_by_name("initrd")) ? 0x11 : 0x10);
+        qemu_exit(run_bench(ii, mos_cap_by_name("initrd"), "bench") ? 0x11 : 0x10);
+    if (ii && cmdline_has(ii->cmdline, "fuzz"))
+        qemu_exit(run_bench(ii, mos_cap_by_name("initrd"), "fuzz") ? 0x11 : 0x10);
     if (ii && cmdline_has(ii->cmdline, "test")) {
         int failed = run_tests(ii, mos_cap_by_name("initrd"));
         qemu_exit(failed ? 0x11 : 0x10);

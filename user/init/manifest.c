@@ -10,6 +10,9 @@
  * The kept services are then copied into start order and their use:
  * targets renumbered. Pure. */
 #include "manifest.h"
+#include <mos/proc.h>
+
+_Static_assert(MF_PRIO_MAX == MOS_PRIO_USER_MAX, "manifest: the kernel's priority ceiling");
 
 #include <stdarg.h>
 #include "lib/string.h"
@@ -109,7 +112,8 @@ static char *mf_split(char *s)
     return c + 1;
 }
 
-/* restart=never | always[:max[:backoff_ms]] */
+/* restart=never | always[:max[:backoff_ms[:cap_ms]]] (cap_ms: the back-off
+ * doubles up to it; default MF_BACKOFF_CAP_MS, at least backoff_ms) */
 static bool mf_restart(struct mf_parser *p, struct mf_service *s, const char *val)
 {
     char buf[64];
@@ -118,11 +122,12 @@ static bool mf_restart(struct mf_parser *p, struct mf_service *s, const char *va
         goto bad;
     memcpy(buf, val, n + 1);
     char *max = mf_split(buf), *backoff = max ? mf_split(max) : NULL;
+    char *cap = backoff ? mf_split(backoff) : NULL;
     if (strcmp(buf, "never") == 0 && !max) {
         s->restart = MF_RESTART_NEVER;
         return true;
     }
-    if (strcmp(buf, "always") != 0 || (backoff && strchr(backoff, ':')))
+    if (strcmp(buf, "always") != 0 || (cap && strchr(cap, ':')))
         goto bad;
     uint64_t v;
     s->restart = MF_RESTART_ALWAYS;
@@ -136,9 +141,14 @@ static bool mf_restart(struct mf_parser *p, struct mf_service *s, const char *va
             return false;
         s->backoff_ms = (uint32_t)v;
     }
+    if (cap) {
+        if (!mf_range(p, "restart cap_ms", cap, s->backoff_ms, MF_BACKOFF_MAX, &v))
+            return false;
+        s->backoff_cap_ms = (uint32_t)v;
+    }
     return true;
 bad:
-    mf_error(p, p->line, "bad restart policy '%s' (never | always[:max[:backoff_ms]])", val);
+    mf_error(p, p->line, "bad restart policy '%s' (never | always[:max[:backoff_ms[:cap_ms]]])", val);
     return false;
 }
 
@@ -149,8 +159,39 @@ static const char *mf_kind_name(unsigned kind)
     case MF_CAP_IOPORT: return "ioports";
     case MF_CAP_IRQ: return "irq";
     case MF_CAP_INITRD: return "initrd";
+    case MF_CAP_DEVMEM: return "devmem";
+    case MF_CAP_PCI: return "pcidev";
     default: return "?";
     }
+}
+
+/* A PCI vendor or device ID: 1..4 hex digits, "0x" optional. */
+static bool mf_pci_id(const char *s, uint16_t *out)
+{
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    size_t n = strlen(s);
+    if (n < 1 || n > 4)
+        return false;
+    uint32_t v = 0;
+    for (; *s; s++) {
+        char c = *s;
+        unsigned d = (c >= '0' && c <= '9') ? (unsigned)(c - '0')
+                   : (c >= 'a' && c <= 'f') ? (unsigned)(c - 'a' + 10)
+                   : (c >= 'A' && c <= 'F') ? (unsigned)(c - 'A' + 10) : 16u;
+        if (d == 16)
+            return false;
+        v = v * 16 + d;
+    }
+    *out = (uint16_t)v;
+    return true;
+}
+
+/* The start-block names a cap=pci: spec fills. */
+static bool mf_is_pci_name(const char *name)
+{
+    return strcmp(name, "pcidev") == 0 || strcmp(name, "irq") == 0 ||
+           (strncmp(name, "bar", 3) == 0 && name[3] >= '0' && name[3] <= '5' && name[4] == '\0');
 }
 
 /* cap=SPEC */
@@ -195,6 +236,20 @@ static bool mf_cap(struct mf_parser *p, struct mf_service *s, unsigned idx, cons
         c.kind = MF_CAP_IRQ;
         c.first = (uint32_t)v1;
         c.count = 1;
+    } else if (strcmp(buf, "devmem") == 0 && !a1) {
+        c.kind = MF_CAP_DEVMEM;
+    } else if (strcmp(buf, "pci") == 0) {
+        char *a4 = a3 ? mf_split(a3) : NULL;
+        if (!a2 || a4 || !mf_pci_id(a1, &c.vendor) || !mf_pci_id(a2, &c.device) || c.vendor == 0xFFFF ||
+            (a3 && !mf_number(a3, MF_PCI_INDEX_MAX, &v1))) {
+            mf_error(p, p->line, "bad capability '%s' (pci:VENDOR:DEVICE[:INDEX], hex IDs, INDEX 0..%u)", val,
+                     MF_PCI_INDEX_MAX);
+            return false;
+        }
+        c.kind = MF_CAP_PCI;
+        c.index = a3 ? (uint32_t)v1 : 0;
+        c.target = MF_TARGET_INIT;
+        strncpy(p->use[idx][s->ncaps], MF_PCI_PROVIDER, MF_NAME_MAX);
     } else if (strcmp(buf, "use") == 0) {
         if (!a1 || !mf_is_name(a1) || (a2 && strcmp(a2, "control") != 0) || a3) {
             mf_error(p, p->line, "bad capability '%s' (use:SERVICE[:control])", val);
@@ -218,6 +273,13 @@ static bool mf_cap(struct mf_parser *p, struct mf_service *s, unsigned idx, cons
     for (unsigned i = 0; i < s->ncaps; i++) {
         if (strcmp(s->caps[i].name, c.name) == 0) {
             mf_error(p, p->line, "duplicate capability '%s'", c.name);
+            return false;
+        }
+        /* cap=pci: also fills "irq" and "barN": nothing else may use those names. */
+        const struct mf_cap *o = &s->caps[i];
+        if ((c.kind == MF_CAP_PCI && mf_is_pci_name(o->name)) || (o->kind == MF_CAP_PCI && mf_is_pci_name(c.name))) {
+            mf_error(p, p->line, "capability '%s' clashes with the names cap=pci gives (pcidev, bar0..bar5, irq)",
+                     c.kind == MF_CAP_PCI ? o->name : c.name);
             return false;
         }
     }
@@ -407,14 +469,19 @@ static bool mf_resolve(struct mf_parser *p, unsigned idx)
     struct mf_service *s = &p->m->svc[idx];
     for (unsigned i = 0; i < s->ncaps; i++) {
         struct mf_cap *c = &s->caps[i];
-        if (c->kind != MF_CAP_USE)
+        if (c->kind != MF_CAP_USE && c->kind != MF_CAP_PCI)
             continue;
         const char *want = p->use[idx][i];
-        if (strcmp(want, "init") == 0) {
+        if (c->kind == MF_CAP_USE && strcmp(want, "init") == 0) {
             c->target = MF_TARGET_INIT;
             continue;
         }
         int t = mf_published(p, want);
+        if (t < 0 && c->kind == MF_CAP_PCI) {
+            mf_error(p, s->line, "%s: cap=pci:%04x:%04x, but no service publishes '%s'", s->name, c->vendor,
+                     c->device, want);
+            return false;
+        }
         if (t < 0) {
             int byname = -1;
             for (unsigned j = 0; j < p->m->n; j++) {
@@ -463,7 +530,7 @@ static bool mf_deps_placed(const struct mf_parser *p, unsigned idx, const bool *
     const struct mf_service *s = &p->m->svc[idx];
     for (unsigned i = 0; i < s->ncaps; i++) {
         const struct mf_cap *c = &s->caps[i];
-        if (c->kind == MF_CAP_USE && c->target != MF_TARGET_INIT && !placed[c->target])
+        if ((c->kind == MF_CAP_USE || c->kind == MF_CAP_PCI) && c->target != MF_TARGET_INIT && !placed[c->target])
             return false;
     }
     return true;
@@ -475,8 +542,8 @@ static int mf_unplaced_dep(const struct mf_parser *p, unsigned idx, const bool *
     const struct mf_service *s = &p->m->svc[idx];
     for (unsigned i = 0; i < s->ncaps; i++) {
         const struct mf_cap *c = &s->caps[i];
-        if (c->kind == MF_CAP_USE && c->target != MF_TARGET_INIT && !placed[c->target] &&
-            !p->dropped[c->target])
+        if ((c->kind == MF_CAP_USE || c->kind == MF_CAP_PCI) && c->target != MF_TARGET_INIT &&
+            !placed[c->target] && !p->dropped[c->target])
             return c->target;
     }
     return -1;
@@ -593,7 +660,7 @@ unsigned manifest_parse(struct manifest *m, const char *text, size_t len, mf_rep
     for (unsigned k = 0; k < norder; k++) {
         for (unsigned i = 0; i < sorted[k].ncaps; i++) {
             struct mf_cap *c = &sorted[k].caps[i];
-            if (c->kind == MF_CAP_USE && c->target != MF_TARGET_INIT)
+            if ((c->kind == MF_CAP_USE || c->kind == MF_CAP_PCI) && c->target != MF_TARGET_INIT)
                 c->target = (uint16_t)newidx[c->target];
         }
     }
@@ -625,7 +692,8 @@ int manifest_find(const struct manifest *m, const char *name)
 uint32_t manifest_backoff_ms(const struct mf_service *s, uint32_t attempt)
 {
     uint64_t d = s->backoff_ms ? s->backoff_ms : 1;
-    uint64_t cap = d > MF_BACKOFF_CAP_MS ? d : MF_BACKOFF_CAP_MS;
+    uint64_t limit = s->backoff_cap_ms ? s->backoff_cap_ms : MF_BACKOFF_CAP_MS;
+    uint64_t cap = d > limit ? d : limit;
     for (uint32_t i = 1; i < attempt && d < cap; i++)
         d *= 2;
     return (uint32_t)(d < cap ? d : cap);

@@ -6,9 +6,9 @@
  *
  * A malformed line is reported (with its line number) and skipped; the
  * rest of the file still counts. After all lines are read, use:SERVICE
- * names are resolved (a service may use one declared later), and the
- * services are put in dependency order: every service comes after the
- * services it uses. A service whose line is bad, that uses an unknown
+ * names (and the "pci" provider of each cap=pci:) are resolved (a service
+ * may use one declared later), and the services are put in dependency
+ * order: every service comes after the services it uses. A service whose line is bad, that uses an unknown
  * service or one that was skipped, or that lies on a dependency cycle, is
  * reported and skipped. */
 #pragma once
@@ -24,7 +24,7 @@
 #define MF_LINE_MAX       511u      /* characters per line, without the newline */
 
 #define MF_PRIO_MIN       1u
-#define MF_PRIO_MAX       31u
+#define MF_PRIO_MAX       29u       /* MOS_PRIO_USER_MAX: the kernel refuses ceilings above it */
 #define MF_PRIO_DEFAULT   16u
 #define MF_QUOTA_MIN      16u       /* pages */
 #define MF_QUOTA_MAX      (1u << 20) /* pages (4 GiB) */
@@ -46,15 +46,23 @@ enum mf_cap_kind {
     MF_CAP_IRQ,             /* "irq": line first (count 1) */
     MF_CAP_INITRD,          /* "initrd": the initrd, read-only */
     MF_CAP_USE,             /* "<name>": a badged client endpoint of another service or init */
+    MF_CAP_DEVMEM,          /* "devmem": the device-memory root (READ|WRITE|GRANT) */
+    MF_CAP_PCI,             /* "pcidev" + "bar0".."bar5" + "irq": one PCI function, obtained
+                             * from the service publishing "pci" when this one starts */
 };
 
 #define MF_TARGET_INIT 0xFFFFu  /* mf_cap.target of use:init */
+#define MF_PCI_PROVIDER "pci"   /* the published name cap=pci: asks for devices */
+#define MF_PCI_INDEX_MAX 255u
 
 struct mf_cap {
     uint16_t kind;          /* enum mf_cap_kind */
-    uint16_t target;        /* MF_CAP_USE: index in manifest.svc[], or MF_TARGET_INIT */
+    uint16_t target;        /* MF_CAP_USE, MF_CAP_PCI: index in manifest.svc[] of the
+                             * service used (pci: the one publishing "pci"), or MF_TARGET_INIT */
     bool control;           /* use:init:control */
     uint32_t first, count;  /* IOPORT: ports; IRQ: line, 1 */
+    uint16_t vendor, device;    /* PCI: the IDs */
+    uint32_t index;         /* PCI: which of the matching functions (0 = the first) */
     char name[MF_NAME_MAX + 1];   /* the name in the start block */
 };
 
@@ -70,6 +78,7 @@ struct mf_service {
     uint32_t restart;               /* enum mf_restart */
     uint32_t max_restarts;          /* restarts in a row before init gives up */
     uint32_t backoff_ms;            /* first restart delay; doubles each time, capped */
+    uint32_t backoff_cap_ms;        /* the cap (restart=always:M:B:CAP); 0 = MF_BACKOFF_CAP_MS */
     uint32_t ncaps;
     struct mf_cap caps[MF_MAX_CAPS];
     uint32_t line;                  /* where it was declared */
@@ -98,7 +107,7 @@ int manifest_find_endpoint(const struct manifest *m, const char *name);
 int manifest_find(const struct manifest *m, const char *name);
 
 /* The restart delay before restart number `attempt` (1-based): backoff_ms
- * doubled for each earlier attempt, capped at MF_BACKOFF_CAP_MS (or at
- * backoff_ms itself when that is larger). */
+ * doubled for each earlier attempt, capped at backoff_cap_ms (0:
+ * MF_BACKOFF_CAP_MS), or at backoff_ms itself when that is larger. */
 #define MF_BACKOFF_CAP_MS 10000u
 uint32_t manifest_backoff_ms(const struct mf_service *s, uint32_t attempt);

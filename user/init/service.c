@@ -11,11 +11,21 @@
  * stays with init so the service holds nothing it was not granted).
  * On a death: cap_inspect says why; the restart policy decides between a
  * restart after a back-off (a timer: the main loop's receive time-out) and
- * giving up. 10 s of uptime before a death resets the count. */
+ * giving up. 10 s of uptime before a death resets the count.
+ * A cap=pci: service gets its device from the pci service when it first
+ * starts (svc_claim_pci: PCI_CLAIM, PCI_BAR per BAR, its IRQ cut from
+ * init's root here); init keeps those capabilities for later restarts.
+ * init only ever calls the pci service with MOS_MSG_NONBLOCK, so a pci
+ * service that is busy, dead or restarting delays the start (a deferred
+ * retry, not a restart) but can never block init. */
 #include "service.h"
 
 #include "mos_lib.h"
+#include "lib/cmdline.h"
 #include "lib/tar.h"
+#include "proto/pci.h"
+#include "proto/net.h"
+#include "proto/vfs.h"
 
 struct manifest svc_manifest;
 struct svc svcs[MF_MAX_SERVICES];
@@ -47,10 +57,12 @@ static void outw(uint16_t port, uint16_t v)
 
 /* ---------------------------------------------------------------- set-up */
 
+static char conf_path[MF_PATH_MAX + 1] = "/etc/init.conf";
+
 static void report(void *ctx, unsigned line, const char *msg)
 {
     (void)ctx;
-    printf("init: /etc/init.conf:%u: %s\n", line, msg);
+    printf("init: %s:%u: %s\n", conf_path, line, msg);
 }
 
 /* The handles that never change for service i; false (logged) if one
@@ -114,6 +126,172 @@ static bool svc_prepare(unsigned i)
 
 static void svc_failed(struct svc *s, const char *what, const char *why, bool permanent);
 
+/* ---------------------------------------------------------------- PCI devices */
+
+/* One call to the pci service, never waiting for it to be ready: a
+ * receiver that is not waiting gives -MOS_EAGAIN at once (retried a few
+ * times, 1 ms apart). Returns the reply's label (0 or -MOS_E*) or the call's
+ * error; *cap gets the capability the reply carried (0 if none). */
+static long pci_call(mos_handle_t ep, uint32_t op, uint64_t w0, uint64_t w1, struct mos_msg *r, mos_handle_t *cap,
+                     unsigned tries)
+{
+    struct mos_ipc_buffer *buf = mos_ipc_buffer();
+    uint64_t w[MOS_MSG_WORDS] = { w0, w1 };
+    long e = -MOS_EAGAIN;
+    *cap = 0;
+    for (unsigned t = 0; t < tries && e == -MOS_EAGAIN; t++) {
+        if (t)
+            (void)mos_thread_block(1000000ull);
+        mos_msginfo_t info;
+        int se = mos_ipc_stage(buf, op, NULL, 0, NULL, 0, 0, MOS_MSG_NONBLOCK, &info);
+        e = se ? se : mos_ipc_call_m(ep, info, w, r);
+    }
+    if (e < 0)
+        return e;
+    e = (int32_t)mos_msg_label(r->info);
+    if (mos_msg_ncaps(r->info) >= 1)
+        *cap = buf->caps[0];
+    if (e < 0 && *cap) {
+        (void)mos_cap_delete(*cap);
+        *cap = 0;
+    }
+    return e;
+}
+
+static void svc_pci_release(struct svc_pci *p)
+{
+    if (p->dev)
+        (void)mos_cap_delete(p->dev);
+    for (unsigned b = 0; b < PCI_MAX_BARS; b++)
+        if (p->bar[b])
+            (void)mos_cap_delete(p->bar[b]);
+    if (p->irq)
+        (void)mos_cap_delete(p->irq);
+    memset(p, 0, sizeof *p);
+}
+
+/* Who else was given interrupt line `line`: a cap=irq: line or another
+ * claimed device. NULL if nobody. */
+static const char *irq_taken_by(const struct svc *me, unsigned line)
+{
+    for (unsigned i = 0; i < nsvcs; i++) {
+        const struct svc *o = &svcs[i];
+        if (o == me)
+            continue;
+        for (unsigned c = 0; c < o->mf->ncaps; c++)
+            if (o->mf->caps[c].kind == MF_CAP_IRQ && o->mf->caps[c].first == line)
+                return o->mf->name;
+        if (o->pci.claimed && o->pci.irq && o->pci.irq_line == line)
+            return o->mf->name;
+    }
+    return NULL;
+}
+
+/* The pci service is not answering (yet): try s again in SVC_DEFER_NS, as
+ * a deferred start, not a restart; give up after SVC_DEFER_MAX tries.
+ * Returns 1 (deferred) or -1 (given up). */
+static int svc_defer(struct svc *s)
+{
+    if (++s->defer_tries > SVC_DEFER_MAX) {
+        char why[64];
+        snprintf(why, sizeof why, "the pci service did not answer for %u ms",
+                 SVC_DEFER_MAX * (unsigned)(SVC_DEFER_NS / 1000000ull));
+        svc_failed(s, "not started", why, true);
+        return -1;
+    }
+    s->state = SVC_WAITING;
+    s->deferred = true;
+    s->restart_at_ns = svc_now_ns() + SVC_DEFER_NS;
+    return 1;
+}
+
+/* Get the device of s's cap=pci: from the pci service. 0: claimed (or
+ * already); 1: deferred (the pci service is not listening yet: s is
+ * waiting for a retry); -1: s cannot start (logged, state set). */
+static int svc_claim_pci(struct svc *s, const struct mf_cap *mc)
+{
+    struct svc_pci *p = &s->pci;
+    if (p->claimed)
+        return 0;
+    const struct mf_service *mf = s->mf;
+    struct svc *pci = &svcs[mc->target];
+    char why[112];
+    if (pci->state != SVC_RUNNING && pci->state != SVC_WAITING) {
+        snprintf(why, sizeof why, "its device %04x:%04x needs the pci service, which is not running", mc->vendor,
+                 mc->device);
+        svc_failed(s, "not started", why, true);
+        return -1;
+    }
+    struct mos_msg r;
+    mos_handle_t cap;
+    long e = pci->state == SVC_RUNNING
+             ? pci_call(pci->ep, PCI_CLAIM, mc->vendor | (uint64_t)mc->device << 16, mc->index, &r, &cap, 3)
+             : -MOS_EAGAIN;
+    if (e == -MOS_EAGAIN || e == -MOS_EDEAD)
+        return svc_defer(s);                    /* busy, or died while answering */
+    if (e == -MOS_ENOENT) {
+        s->state = SVC_FAILED;
+        printf("init: service %s not started: no PCI device %04x:%04x%s on this machine\n", mf->name, mc->vendor,
+               mc->device, mc->index ? " (of that index)" : "");
+        return -1;
+    }
+    if (e < 0 || !cap) {
+        snprintf(why, sizeof why, "PCI_CLAIM %04x:%04x: %s", mc->vendor, mc->device,
+                 mos_strerror(e < 0 ? e : -MOS_EIO));
+        svc_failed(s, "not started", why, true);
+        return -1;
+    }
+    p->dev = cap;
+    p->bdf = (uint16_t)r.w[0];
+    uint64_t mask = r.w[1];
+    p->irq_line = (uint8_t)r.w[2];
+    p->irq_pin = (uint8_t)(r.w[2] >> 8);
+    char got[96] = "";
+    size_t glen = 0;
+    for (unsigned b = 0; b < PCI_MAX_BARS; b++) {
+        if (!(mask & (1u << b)))
+            continue;
+        e = pci_call(pci->ep, PCI_BAR, p->bdf, b, &r, &cap, 50);
+        if (e == -MOS_EAGAIN || e == -MOS_EDEAD) {
+            svc_pci_release(p);
+            return svc_defer(s);
+        }
+        if (e < 0 || !cap) {
+            snprintf(why, sizeof why, "PCI_BAR %u of %04x:%04x: %s", b, mc->vendor, mc->device,
+                     mos_strerror(e < 0 ? e : -MOS_EIO));
+            svc_pci_release(p);
+            svc_failed(s, "not started", why, true);
+            return -1;
+        }
+        p->bar[b] = cap;
+        glen += (size_t)snprintf(got + glen, sizeof got - glen, " bar%u", b);
+    }
+    if (glen >= sizeof got - 40)
+        glen = sizeof got - 40;                 /* room for the interrupt's words */
+    const char *taken = NULL;
+    if (p->irq_pin >= 1 && p->irq_pin <= 4 && p->irq_line < svc_ii->irq_count && p->irq_line != 2 &&
+        p->irq_line != 0 && !(taken = irq_taken_by(s, p->irq_line))) {
+        long h = mos_cap_transfer(MOS_INIT_IRQS, MOS_SELF, MOS_RIGHT_READ | MOS_RIGHT_WRITE | MOS_RIGHT_GRANT, 0,
+                                  p->irq_line, 1);
+        if (h > 0)
+            p->irq = (mos_handle_t)h;
+    }
+    if (p->irq)
+        glen += (size_t)snprintf(got + glen, sizeof got - glen, " irq %u", p->irq_line);
+    else if (taken)
+        glen += (size_t)snprintf(got + glen, sizeof got - glen, " (irq %u is %s's: none)", p->irq_line, taken);
+    else
+        glen += (size_t)snprintf(got + glen, sizeof got - glen, " (no routed interrupt)");
+    p->claimed = true;
+    printf("init: %s: PCI %04x:%04x at %02x:%02x.%x:%s\n", mf->name, mc->vendor, mc->device, p->bdf >> 8,
+           (p->bdf >> 3) & 0x1F, p->bdf & 7, got);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- start */
+
+#define SVC_SPAWN_CAPS (MF_MAX_CAPS + PCI_MAX_BARS + 2)
+
 static void svc_start(struct svc *s)
 {
     const struct mf_service *mf = s->mf;
@@ -125,12 +303,37 @@ static void svc_start(struct svc *s)
         svc_failed(s, "cannot start", why, true);
         return;
     }
-    struct mos_spawn_cap caps[MF_MAX_CAPS];
-    char names[MF_MAX_CAPS * (MF_NAME_MAX + 2)] = "";
+    for (unsigned c = 0; c < mf->ncaps; c++) {
+        if (mf->caps[c].kind == MF_CAP_PCI && svc_claim_pci(s, &mf->caps[c]) != 0)
+            return;                             /* deferred, or cannot start */
+    }
+    s->defer_tries = 0;
+    static const char *const bar_names[PCI_MAX_BARS] = { "bar0", "bar1", "bar2", "bar3", "bar4", "bar5" };
+    struct mos_spawn_cap caps[SVC_SPAWN_CAPS];
+    unsigned ncaps = 0;
+    char names[SVC_SPAWN_CAPS * (MF_NAME_MAX + 2)] = "";
     size_t nlen = 0;
     for (unsigned c = 0; c < mf->ncaps; c++) {
         const struct mf_cap *mc = &mf->caps[c];
-        struct mos_spawn_cap *sc = &caps[c];
+        if (mc->kind == MF_CAP_PCI) {
+            const struct svc_pci *p = &s->pci;
+            for (unsigned b = 0; b < PCI_MAX_BARS; b++) {
+                if (p->bar[b]) {
+                    caps[ncaps++] = (struct mos_spawn_cap){ .handle = p->bar[b], .name = bar_names[b],
+                                                            .rights = MOS_RIGHT_READ | MOS_RIGHT_WRITE };
+                    nlen += (size_t)snprintf(names + nlen, sizeof names - nlen, " %s", bar_names[b]);
+                }
+            }
+            if (p->irq) {
+                caps[ncaps++] = (struct mos_spawn_cap){ .handle = p->irq, .name = "irq",
+                                                        .rights = MOS_RIGHT_READ | MOS_RIGHT_WRITE };
+                nlen += (size_t)snprintf(names + nlen, sizeof names - nlen, " irq");
+            }
+            caps[ncaps++] = (struct mos_spawn_cap){ .handle = p->dev, .name = "pcidev", .rights = MOS_RIGHT_WRITE };
+            nlen += (size_t)snprintf(names + nlen, sizeof names - nlen, " pcidev");
+            continue;
+        }
+        struct mos_spawn_cap *sc = &caps[ncaps++];
         *sc = (struct mos_spawn_cap){ .name = mc->name };
         switch (mc->kind) {
         case MF_CAP_EP:
@@ -145,6 +348,11 @@ static void svc_start(struct svc *s)
         case MF_CAP_INITRD:
             sc->handle = MOS_INIT_INITRD;
             sc->rights = MOS_RIGHT_READ;
+            break;
+        case MF_CAP_DEVMEM:
+            /* GRANT: the pci service passes BAR pieces on (to init, for drivers). */
+            sc->handle = MOS_INIT_DEVMEM;
+            sc->rights = MOS_RIGHT_READ | MOS_RIGHT_WRITE | MOS_RIGHT_GRANT;
             break;
         default:                                /* MF_CAP_USE */
             sc->handle = mc->target == MF_TARGET_INIT ? init_ep : svcs[mc->target].ep;
@@ -166,7 +374,7 @@ static void svc_start(struct svc *s)
         .argc = restart ? 3 : 1,
         .argv = argv,
         .caps = caps,
-        .ncaps = mf->ncaps,
+        .ncaps = ncaps,
         .quota_pages = mf->quota_pages,
         .cspace_slots = mf->slots,
         .prio = mf->prio,
@@ -205,16 +413,21 @@ long svc_setup(const struct mos_init_info *ii)
         return r;
     }
     init_ep = (mos_handle_t)r;
+    /* "initconf=/etc/other.conf" on the kernel command line picks another
+     * manifest (test images use it). */
+    char want[MF_PATH_MAX + 1];
+    if (cmdline_get(ii->cmdline, "initconf", want, sizeof want) && want[0] == '/' && want[1])
+        memcpy(conf_path, want, sizeof conf_path);
     struct tar_entry e;
-    int tr = tar_find((const void *)(uintptr_t)ii->initrd_va, ii->initrd_size, "etc/init.conf", &e);
+    int tr = tar_find((const void *)(uintptr_t)ii->initrd_va, ii->initrd_size, conf_path + 1, &e);
     if (tr != 0 || e.type != TAR_FILE) {
-        printf("init: /etc/init.conf: %s; no services\n", tr == -MOS_EINVAL ? "the initrd is malformed"
-                                                                           : "not found");
+        printf("init: %s: %s; no services\n", conf_path, tr == -MOS_EINVAL ? "the initrd is malformed"
+                                                                            : "not found");
         return 0;
     }
     unsigned errors = manifest_parse(&svc_manifest, e.data, (size_t)e.size, report, NULL);
     if (errors)
-        printf("init: /etc/init.conf: %u problem%s, %u service%s kept\n", errors, errors == 1 ? "" : "s",
+        printf("init: %s: %u problem%s, %u service%s kept\n", conf_path, errors, errors == 1 ? "" : "s",
                svc_manifest.n, svc_manifest.n == 1 ? "" : "s");
     nsvcs = svc_manifest.n;
     for (unsigned i = 0; i < nsvcs; i++) {
@@ -303,6 +516,77 @@ static void svc_failed(struct svc *s, const char *what, const char *why, bool pe
     }
 }
 
+/* The sessions a dead client held in the services that keep state per
+ * client (the VFS's open handles, the netstack's sockets) are ended: its
+ * next incarnation gets the same badge and must start clean. One-way
+ * sends from init's own unbadged endpoint capability, which both protocols
+ * accept; never blocking (the server may be the one that died, or busy):
+ * an end that cannot be delivered now is retried by svc_run_timers(). */
+#define SVC_END_RETRY_NS  (50ull * 1000000ull)
+#define SVC_END_TRIES     200u                  /* 10 s */
+
+struct pending_end {
+    int target;                 /* index in svcs[] */
+    uint32_t op;
+    uint64_t badge;
+    uint32_t tries;
+};
+static struct pending_end pending_ends[MF_MAX_SERVICES * MF_MAX_CAPS];
+static unsigned npending_ends;
+static uint64_t next_end_retry_ns;
+
+static bool end_session_now(const struct pending_end *e)
+{
+    const struct svc *t = &svcs[e->target];
+    if (!t->ep || t->state != SVC_RUNNING)
+        return false;
+    const uint64_t w[MOS_MSG_WORDS] = { e->badge, 0, 0, 0 };
+    long r = mos_ipc_send(t->ep, mos_msginfo(e->op, 0, 0, MOS_MSG_NONBLOCK), w[0], w[1], w[2], w[3]);
+    return r != -MOS_EAGAIN;            /* delivered, or refused for good */
+}
+
+static void svc_end_sessions(const struct svc *s)
+{
+    const struct mf_service *mf = s->mf;
+    for (unsigned c = 0; c < mf->ncaps; c++) {
+        const struct mf_cap *mc = &mf->caps[c];
+        if (mc->kind != MF_CAP_USE || mc->target == MF_TARGET_INIT)
+            continue;
+        const char *what = svcs[mc->target].mf->provides;
+        struct pending_end e = { .target = mc->target, .badge = s->badge[c] };
+        if (strcmp(what, "vfs") == 0)
+            e.op = VFS_DISCONNECT;
+        else if (strcmp(what, "net") == 0)
+            e.op = NET_SESSION_END;
+        else
+            continue;
+        if (!end_session_now(&e) && npending_ends < sizeof pending_ends / sizeof pending_ends[0]) {
+            pending_ends[npending_ends++] = e;
+            next_end_retry_ns = svc_now_ns() + SVC_END_RETRY_NS;
+        }
+    }
+}
+
+static void svc_retry_ends(uint64_t now)
+{
+    if (!npending_ends || now < next_end_retry_ns)
+        return;
+    unsigned kept = 0;
+    for (unsigned i = 0; i < npending_ends; i++) {
+        struct pending_end e = pending_ends[i];
+        if (end_session_now(&e))
+            continue;
+        if (++e.tries >= SVC_END_TRIES) {
+            printf("init: could not end the %s session of badge 0x%llx\n", svcs[e.target].mf->name,
+                   (unsigned long long)e.badge);
+            continue;
+        }
+        pending_ends[kept++] = e;
+    }
+    npending_ends = kept;
+    next_end_retry_ns = now + SVC_END_RETRY_NS;
+}
+
 static void svc_died(struct svc *s, const struct mos_cap_info *info)
 {
     char why[96];
@@ -311,6 +595,7 @@ static void svc_died(struct svc *s, const struct mos_cap_info *info)
     if (s->thread)
         (void)mos_cap_delete(s->thread);
     s->proc = s->thread = 0;
+    svc_end_sessions(s);
     svc_failed(s, "died", why, false);
 }
 
@@ -335,12 +620,17 @@ void svc_reap(void)
 uint64_t svc_run_timers(void)
 {
     uint64_t now = svc_now_ns(), next = UINT64_MAX;
+    svc_retry_ends(now);
+    if (npending_ends)
+        next = next_end_retry_ns;
     for (unsigned i = 0; i < nsvcs; i++) {
         struct svc *s = &svcs[i];
         if (s->state != SVC_WAITING)
             continue;
         if (s->restart_at_ns <= now) {
-            s->restarts++;
+            if (!s->deferred)
+                s->restarts++;                  /* a deferred first start is no restart */
+            s->deferred = false;
             svc_start(s);
             now = svc_now_ns();
         }

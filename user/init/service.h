@@ -25,6 +25,21 @@ enum svc_state {
     SVC_HALTED,         /* stopped by INIT_SHUTDOWN */
 };
 
+/* The PCI function of a cap=pci: service, claimed from the pci service
+ * the first time the service starts and kept across its restarts (so a
+ * driver restarts even while the pci service is down). */
+struct svc_pci {
+    bool claimed;
+    uint16_t bdf;
+    uint8_t irq_line, irq_pin;
+    mos_handle_t dev;               /* "pcidev": ENDPOINT, device badge, WRITE|GRANT */
+    mos_handle_t bar[6];            /* "barN": MEMORY (device), READ|WRITE|GRANT, or 0 */
+    mos_handle_t irq;               /* "irq": cut from init's root, or 0 (not routed / taken) */
+};
+
+#define SVC_DEFER_NS    (20ull * 1000000ull)      /* retry while the pci service is busy */
+#define SVC_DEFER_MAX   250u                       /* 5 s of retries, then give up */
+
 struct svc {
     const struct mf_service *mf;
     uint32_t state;                 /* enum svc_state */
@@ -39,6 +54,9 @@ struct svc {
     uint32_t restarts;              /* times restarted, all in all */
     uint32_t streak;                /* restarts since it last stayed up SVC_STABLE_NS */
     bool kill_requested;            /* INIT_KILL: say so in the log */
+    bool deferred;                  /* SVC_WAITING for a busy pci service, not a restart */
+    uint32_t defer_tries;
+    struct svc_pci pci;             /* cap=pci: */
 };
 
 /* A client of init's own protocol: the badge of its "init" capability. */

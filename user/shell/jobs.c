@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* jobs.c - running programs: the image is read through the VFS
- * (vfs_read_file), the child gets exactly two capabilities, "console" (a
- * copy of the shell's) and "vfs" (a fresh session from VFS_CONNECT, moved
- * to it), and the shell's badged exit endpoint. A foreground job is waited
+ * (vfs_read_file), the child gets "console" (a copy of the shell's) and
+ * "vfs" (a fresh session from VFS_CONNECT, moved to it), plus "pci" and
+ * "net" when init lets the shell look them up (INIT_LOOKUP gives a control
+ * client a new badge each time, so each child is a client of its own: its
+ * own netstack session, closed by the netstack when the child dies), and
+ * the shell's badged exit endpoint. A foreground job is waited
  * for (Ctrl-C kills it; other typing is kept for the prompt); a background
  * job ("&") is reported when it ends. When a child is dead the shell
  * closes its VFS session (VFS_DISCONNECT, so its handles are released) and
@@ -10,11 +13,12 @@
 #include "mos_lib.h"
 #include "console_client.h"
 #include "vfs_client.h"
+#include "proto/init.h"
 #include "fmt.h"
 #include "shell.h"
 
 #define CHILD_QUOTA_PAGES 1024u
-/* Programs run below every service (init 8, shell 12, vfs 18, serial 20),
+/* Programs run below every service (shell 12, vfs 18, serial 20, init 24),
  * so one that spins cannot keep a service, or the shell and its Ctrl-C,
  * from running, even on one CPU. */
 #define CHILD_PRIO 4u
@@ -125,6 +129,17 @@ static uint32_t rights_of(mos_handle_t h)
     return info.rights;
 }
 
+/* A fresh client capability for service `name` through init, or 0 (no
+ * such service, or init refuses). */
+static mos_handle_t lookup_for_child(const char *name)
+{
+    struct mos_msg r;
+    if (!sh_init_ep || sh_call(sh_init_ep, INIT_LOOKUP, NULL, name, strlen(name) + 1, &r) != 0 ||
+        mos_msg_ncaps(r.info) < 1)
+        return 0;
+    return mos_msg_cap(&r, 0);
+}
+
 static int spawn(struct sh_cmd *c, int first, const char *path)
 {
     const char *prog = c->argv[first];
@@ -156,15 +171,23 @@ static int spawn(struct sh_cmd *c, int first, const char *path)
         return 1;
     }
     mos_handle_t con = con_handle();
-    struct mos_spawn_cap caps[] = {
+    struct mos_spawn_cap caps[4] = {
         { .handle = con, .rights = rights_of(con), .name = "console" },
         { .handle = session, .rights = rights_of(session), .name = "vfs",
           .flags = MOS_SPAWN_MOVE },
     };
+    uint32_t ncaps = 2;
+    mos_handle_t pci = lookup_for_child("pci"), net = lookup_for_child("net");
+    if (pci)
+        caps[ncaps++] = (struct mos_spawn_cap){ .handle = pci, .rights = rights_of(pci), .name = "pci",
+                                                .flags = MOS_SPAWN_MOVE };
+    if (net)
+        caps[ncaps++] = (struct mos_spawn_cap){ .handle = net, .rights = rights_of(net), .name = "net",
+                                                .flags = MOS_SPAWN_MOVE };
     struct mos_spawn_args a = {
         .image = image, .image_len = len, .name = base,
         .argc = (uint32_t)(c->argc - first), .argv = (const char *const *)&c->argv[first],
-        .caps = caps, .ncaps = 2, .quota_pages = CHILD_QUOTA_PAGES, .exit_ep = sh_exit_ep,
+        .caps = caps, .ncaps = ncaps, .quota_pages = CHILD_QUOTA_PAGES, .exit_ep = sh_exit_ep,
         .prio = CHILD_PRIO,
         .max_prio = CHILD_PRIO,             /* nor can it go above that */
     };
@@ -173,6 +196,10 @@ static int spawn(struct sh_cmd *c, int first, const char *path)
     if (child < 0) {
         printf("%s: cannot start it: %s\n", prog, mos_strerror(child));
         (void)mos_cap_delete(session);          /* if it was not moved yet */
+        if (pci)
+            (void)mos_cap_delete(pci);
+        if (net)
+            (void)mos_cap_delete(net);
         (void)vfs_disconnect(badge);
         return 126;
     }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* proto/init.h - what init offers the processes it starts (the "init"
  * capability in their start block): process information for ps/caps, kill,
- * shutdown, and the restart of a service. Requests are ipc_calls; the reply's
+ * shutdown, and the lookup of a service's endpoint. Requests are ipc_calls; the reply's
  * label is 0 or -MOS_E*. The badge identifies the caller; which operations a
  * caller may use is set in the manifest ("control" flag). docs/services.md. */
 #pragma once
@@ -31,7 +31,8 @@ struct init_proc {
 _Static_assert(sizeof(struct init_proc) == 80, "proto: init_proc");
 
 struct init_cap {
-    uint32_t handle, type, rights, _pad;
+    uint32_t handle, type, rights;
+    uint32_t flags;             /* MEMORY: MOS_MEM_* of its object (DEVICE, DMA32, ...) */
     uint64_t badge, base, count;
 };
 _Static_assert(sizeof(struct init_cap) == 40, "proto: init_cap");
