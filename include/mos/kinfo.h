@@ -25,8 +25,18 @@ struct mos_kinfo {
     volatile uint64_t objects[8];       /* live kernel objects by enum mos_cap_type
                                          * (MEMORY, ENDPOINT, PROCESS; THREAD: threads) */
     volatile uint64_t mappings;         /* mapping records */
+    /* Where the frames that are not free are (docs/testing.md, "Fault
+     * injection"): from phase 5 on, free_frames + heap_pages + kstack_frames
+     * + table_frames + ktable_frames + memobj_frames stays constant (the
+     * rest is fixed at boot: what the PMM never hands out, this page). */
+    volatile uint64_t heap_pages;       /* kernel heap: slabs (empty ones kept) + large blocks */
+    volatile uint64_t kstack_frames;    /* mapped kernel stacks, cached free ones included */
+    volatile uint64_t table_frames;     /* processes' page tables, their roots included */
+    volatile uint64_t ktable_frames;    /* the kernel's page tables (grow with stack slots
+                                         * and device mappings; never freed) */
+    volatile uint64_t memobj_frames;    /* RAM owned by memory objects */
 };
-_Static_assert(sizeof(struct mos_kinfo) == 152, "ABI: mos_kinfo");
+_Static_assert(sizeof(struct mos_kinfo) == 192, "ABI: mos_kinfo");
 
 #define MOS_BOOT_TEST      1u   /* booted with "test": init runs the test suite */
 #define MOS_BOOT_REALTIME  2u   /* time follows a preemptible host (see docs/testing.md) */

@@ -97,11 +97,15 @@ static inline __attribute__((always_inline)) __noreturn void switch_to_partner(s
     c->current = to;
     struct trap_frame *tf = frame_of(to);
     arch_thread_switch_plain(&c->arch, from, to);   /* plain_switch() held: no I/O bitmap */
-    register uint64_t w0 __asm__("rdx") = msg->rdx;
-    register uint64_t w1 __asm__("r10") = msg->r10;
-    register uint64_t w2 __asm__("r8") = msg->r8;
-    register uint64_t w3 __asm__("r9") = msg->r9;
-    fast_unlock(&big_lock);             /* interrupts stay off (system call) */
+    uint64_t m0 = msg->rdx, m1 = msg->r10, m2 = msg->r8, m3 = msg->r9;
+    if (CONFIG_DEBUG_LOCKS)             /* a call there: before the registers are bound */
+        fast_unlock(&big_lock);
+    register uint64_t w0 __asm__("rdx") = m0;
+    register uint64_t w1 __asm__("r10") = m1;
+    register uint64_t w2 __asm__("r8") = m2;
+    register uint64_t w3 __asm__("r9") = m3;
+    if (!CONFIG_DEBUG_LOCKS)
+        fast_unlock(&big_lock);         /* interrupts stay off (system call) */
     __asm__ volatile("jmp arch_fastpath_exit"   /* switch.S: a jump, not a call */
                      : : "D"(tf), "S"(badge), "a"(info), "r"(w0), "r"(w1), "r"(w2), "r"(w3)
                      : "memory");

@@ -2,4 +2,4 @@
 /* klock.c - the big kernel lock (klock.h). */
 #include "lib/klock.h"
 
-struct spinlock big_lock = SPINLOCK_INIT("big");
+struct spinlock big_lock = SPINLOCK_INIT_CLASS("big", LOCK_CLASS_BIG);

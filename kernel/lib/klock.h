@@ -3,7 +3,9 @@
  * (capabilities, IPC, processes, memory objects, mappings), as seL4 does on
  * SMP. Scheduler state has its own per-CPU locks below it. Taken with
  * interrupts off; never held across a block (drop it, then sched_block()).
- * Lock order: big_lock -> cpu->lock -> vm_space.lock -> pmm/kheap/kstack. */
+ * Lock order: big_lock -> thread_list_lock -> cpu->lock -> vm_space.lock ->
+ * pmm/kheap/kstack; the debug kernel checks it (lib/lockcheck.h: big_lock
+ * has the lowest rank and is taken by the IRQ handler). */
 #pragma once
 
 #include "lib/spinlock.h"

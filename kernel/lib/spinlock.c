@@ -16,6 +16,7 @@ void spin_init(struct spinlock *l, const char *name)
     l->next = 0;
     l->owner = 0;
     l->cpu = -1;
+    l->lclass = LOCK_CLASS_NONE;
     l->name = name;
 }
 
@@ -41,5 +42,7 @@ bool spin_trylock(struct spinlock *l)
                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
         return false;
     l->cpu = (int32_t)arch_cpu_id();
+    if (CONFIG_DEBUG_LOCKS)
+        lockcheck_trylocked(l, (uintptr_t)__builtin_return_address(0));
     return true;
 }

@@ -3,7 +3,9 @@
  * (one page per slab, a header at the page start) and a general kmalloc
  * built on power-of-two caches (16..2048 bytes) plus whole pages above that.
  * Memory comes from page_alloc()/page_free() (mm/page.h). Freed objects are
- * poisoned when CONFIG_KHEAP_DEBUG; allocation returns zeroed memory.
+ * poisoned when CONFIG_KHEAP_DEBUG; allocation returns zeroed memory. The
+ * debug kernel's CONFIG_DEBUG_HEAP adds red zones around every object,
+ * callers in reports and periodic checks (kheap.c).
  * Locking: one spinlock per cache; kmalloc's large path takes none. */
 #pragma once
 
@@ -30,7 +32,8 @@ struct kheap_stats {
 void kheap_get_stats(struct kheap_stats *out);
 
 /* Invariant checker: every slab's free count matches its free list, free
- * objects still carry their poison, totals add up. */
+ * objects still carry their poison, red zones are intact, totals add up.
+ * Prints what is wrong and returns false (it does not panic). */
 bool kheap_check(void);
 
 /* Debug aid: print every cache's usage to the log (kernel only). */

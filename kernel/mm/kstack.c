@@ -5,7 +5,8 @@
  * the PMM and go back on free (after the TLB shoot-down in vmm_unmap).
  * Up to KSTACK_CACHE freed stacks stay mapped for reuse, so thread churn
  * costs neither page-table work nor shoot-downs; kstack_drain() empties the
- * cache (leak accounting in tests). */
+ * cache (leak accounting in tests). kinfo kstack_frames counts the frames
+ * of every mapped stack (slots in use, cached ones included). */
 #include "mm/kstack.h"
 #include "mm/vmm.h"
 #include "mm/pmm.h"
@@ -13,6 +14,7 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 #include "lib/assert.h"
+#include "lib/kstats.h"
 
 #define SLOT_SIZE  (KSTACK_SIZE + PAGE_SIZE)
 #define MAX_SLOTS  16384
@@ -90,6 +92,7 @@ bool kstack_alloc(struct kstack *ks)
     }
     ks->base = base;
     ks->top = base + KSTACK_SIZE;
+    KSTAT_ADD(kstack_frames, KSTACK_SIZE / PAGE_SIZE);
     return true;
 }
 
@@ -97,6 +100,7 @@ static void release(struct kstack *ks)
 {
     unsigned slot = (unsigned)((ks->base - PAGE_SIZE - KSTACK_REGION) / SLOT_SIZE);
     vmm_unmap(&kernel_vm, ks->base, KSTACK_SIZE, free_frame, NULL);
+    KSTAT_ADD(kstack_frames, -(int64_t)(KSTACK_SIZE / PAGE_SIZE));
     slot_give(slot);
     ks->base = ks->top = 0;
 }

@@ -3,18 +3,32 @@
  * allocating process) or physical ranges (device registers, the initrd).
  * Frames are freed when the object dies, never earlier: every mapping of
  * them goes away first because each mapping holds a capability slot, and
- * each slot holds a reference. Locking: big_lock. */
+ * each slot holds a reference. RAM frames held are counted (kinfo
+ * memobj_frames). Locking: big_lock. */
 #include "mm/memobj.h"
 #include "mm/kheap.h"
 #include "mm/pmm.h"
 #include "mm/vmm.h"
 #include "proc/process.h"
 #include "lib/assert.h"
+#include "lib/kstats.h"
 #include "lib/string.h"
 #include <mos/caps.h>
 #include <mos/errors.h>
 
 static struct kcache *memobj_cache;
+static uint64_t ram_frames;             /* big_lock: RAM frames objects hold */
+
+static void count_frames(int64_t n)
+{
+    ram_frames += (uint64_t)n;
+    KSTAT_ADD(memobj_frames, n);
+}
+
+uint64_t memobj_ram_frames(void)
+{
+    return ram_frames;
+}
 
 static uint64_t charge_for(uint64_t npages, uint32_t flags)
 {
@@ -74,6 +88,7 @@ int memobj_create(struct process *p, uint64_t npages, uint32_t flags, struct mem
         }
     }
     kobj_init(&m->obj, MOS_CAP_MEMORY);
+    count_frames((int64_t)npages);
     if (p) {
         m->charged = p;
         m->charge = charge;
@@ -121,6 +136,7 @@ void memobj_destroy(struct memobj *m)
             int err = pmm_free_contig(m->base, m->npages);
             assert(err == 0);
         }
+        count_frames(-(int64_t)m->npages);
         process_refund(m->charged, m->charge);
         kobj_put(&m->charged->obj);
     }

@@ -30,6 +30,8 @@ __must_check int memobj_create(struct process *p, uint64_t npages, uint32_t flag
 __must_check int memobj_create_phys(paddr_t base, uint64_t npages, uint32_t flags, struct memobj **out);
 void memobj_destroy(struct memobj *m);
 paddr_t memobj_frame(const struct memobj *m, uint64_t page);
+/* RAM frames held by memory objects (kinfo memobj_frames). */
+uint64_t memobj_ram_frames(void);
 
 /* A mapping made through a MEMORY capability. */
 struct mapping {

@@ -8,3 +8,5 @@
 /* npages physically contiguous zeroed pages; kernel virtual address or NULL. */
 void *page_alloc(size_t npages);
 void page_free(void *va, size_t npages);
+/* Pages handed out and not yet freed (the kernel heap's; kinfo heap_pages). */
+uint64_t page_held(void);

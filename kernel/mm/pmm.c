@@ -18,6 +18,7 @@
 #include "lib/kprintf.h"
 #include "lib/spinlock.h"
 #include "lib/kstats.h"
+#include "debug/kcov.h"
 #include <mos/errors.h>
 
 #define LOW_RESERVED_FRAMES  (MiB(1) >> PAGE_SHIFT)   /* first 1 MiB: never handed out */
@@ -40,11 +41,12 @@ static struct frame_range pmm_kernel_frames;          /* the kernel image: never
 static struct frame_range pmm_usable[BOOT_MAX_REGIONS]; /* runs of frames usable at init */
 static uint32_t pmm_nusable_ranges;
 
-/* Allocation-failure injection hooks in here later; every allocation path
- * asks it first. */
+/* Allocation-failure injection (the fuzzing build's failnth=N,
+ * debug/kcov.c; always false elsewhere): every allocation path asks it
+ * first. */
 static bool pmm_should_fail(void)
 {
-    return false;
+    return kcov_should_fail();
 }
 
 /* ------------------------------------------------------------ range helpers */

@@ -15,6 +15,7 @@
 #include "arch/x86_64/memlayout.h"
 #include "lib/assert.h"
 #include "lib/kprintf.h"
+#include "lib/kstats.h"
 #include "lib/string.h"
 #include <mos/errors.h>
 
@@ -22,6 +23,30 @@ struct vm_space kernel_vm = { .lock = SPINLOCK_INIT("kernel_vm") };
 uint64_t hhdm_offset = HHDM_BASE;
 static paddr_t image_phys;                  /* physical address of KERNEL_LINK */
 static vaddr_t mmio_next = KMMIO_REGION;    /* kernel_vm.lock */
+static uint64_t table_frames;               /* atomic: vmm_tables_changed */
+static uint64_t ktable_frames;              /* atomic: the kernel's tables (never freed) */
+
+void vmm_tables_changed(int64_t n)
+{
+    __atomic_add_fetch(&table_frames, (uint64_t)n, __ATOMIC_RELAXED);
+    KSTAT_ADD(table_frames, n);
+}
+
+static void ktable_added(void)
+{
+    __atomic_add_fetch(&ktable_frames, 1, __ATOMIC_RELAXED);
+    KSTAT_ADD(ktable_frames, 1);
+}
+
+uint64_t vmm_table_frames(void)
+{
+    return __atomic_load_n(&table_frames, __ATOMIC_RELAXED);
+}
+
+uint64_t vmm_kernel_table_frames(void)
+{
+    return __atomic_load_n(&ktable_frames, __ATOMIC_RELAXED);
+}
 
 paddr_t kva_to_pa(const void *p)
 {
@@ -52,8 +77,12 @@ static paddr_t table_alloc(void *ctx)
             quota_refund(vs->quota, PAGE_SIZE);
         return 0;
     }
-    if (vs != &kernel_vm)
+    if (vs != &kernel_vm) {
         vs->table_pages++;
+        vmm_tables_changed(1);
+    } else {
+        ktable_added();
+    }
     return pa;
 }
 
@@ -200,6 +229,7 @@ static paddr_t boot_table_alloc(void *ctx)
         panic("vmm: out of memory building the kernel page tables");
     if (pa >= GiB(4))
         panic("vmm: page table frame 0x%llx beyond the boot HHDM", (unsigned long long)pa);
+    ktable_added();
     return pa;
 }
 

@@ -59,6 +59,14 @@ __must_check int vmm_protect(struct vm_space *vs, vaddr_t va, uint64_t len, unsi
  * preserved) or NULL. Never unmapped. */
 void *vmm_map_device(paddr_t pa, uint64_t len, unsigned prot);
 
+/* Page-table frames of processes' spaces (kinfo table_frames): vmm's own
+ * allocations count themselves; whoever allocates or frees a table outside
+ * vmm (a process's root, its tables at teardown) reports it here. Atomic.
+ * The kernel's own tables are counted apart (kinfo ktable_frames). */
+void vmm_tables_changed(int64_t n);
+uint64_t vmm_table_frames(void);
+uint64_t vmm_kernel_table_frames(void);
+
 /* Kernel virtual <-> physical for HHDM and image addresses. */
 paddr_t kva_to_pa(const void *va);
 void *pa_to_kva(paddr_t pa);       /* through the HHDM */

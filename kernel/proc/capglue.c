@@ -47,14 +47,18 @@ void capglue_release(struct cap_slot *s, void *ctx)
         break;
     case MOS_CAP_PROCESS: {
         struct process *p = c->obj;
-        if (p->state == MOS_PROC_ALIVE && p->nthreads == 0)
+        if (p->state == MOS_PROC_ALIVE && !process_has_started_thread(p))
             process_note_orphan_candidate();
         kobj_put(c->obj);
         break;
     }
-    case MOS_CAP_THREAD:
+    case MOS_CAP_THREAD: {
+        struct process *p = ((struct thread *)c->obj)->proc;    /* NULL once it exited */
+        if (p && p->state == MOS_PROC_ALIVE && !process_has_started_thread(p))
+            process_note_orphan_candidate();          /* nobody may be left to wake it */
         thread_put(c->obj);
         break;
+    }
     case MOS_CAP_IRQ:
         irq_release_slot(s);
         break;

@@ -23,6 +23,8 @@
 #include "lib/tar.h"
 #include "mm/memobj.h"
 #include "mm/kheap.h"
+#include "mm/kstack.h"
+#include "mm/page.h"
 #include "lib/kstats.h"
 #include "mm/pmm.h"
 #include "mm/vmm.h"
@@ -67,6 +69,11 @@ static void kinfo_init(uint64_t boot_flags)
     kheap_get_stats(&hs);
     k->heap_bytes = hs.bytes_in_use;
     k->heap_objects = hs.objects_in_use;
+    k->heap_pages = page_held();
+    k->kstack_frames = kstack_in_use() * (KSTACK_SIZE / PAGE_SIZE);
+    k->table_frames = vmm_table_frames();
+    k->ktable_frames = vmm_kernel_table_frames();
+    k->memobj_frames = memobj_ram_frames();
     kstats = k;                             /* from now on the counters follow */
 }
 

@@ -53,6 +53,7 @@ static void free_table(paddr_t pa)
 {
     int err = pmm_free(pa);
     assert(err == 0);
+    vmm_tables_changed(-1);
 }
 
 static uint64_t cspace_bytes(uint32_t slots)
@@ -73,11 +74,12 @@ int process_create(struct process *parent, const char *name, uint64_t quota_byte
     struct process *p = kmalloc(sizeof *p);
     struct cap_slot *sl = kmalloc(cspace_bytes(slots));
     paddr_t root = pmm_alloc();
+    if (root)
+        vmm_tables_changed(1);          /* free_table() undoes it */
     if (!p || !sl || !root)
         goto fail;
     memset(pa_to_kva(root), 0, PAGE_SIZE);
     arch_mmu_share_kernel(root, kernel_vm.root);
-    kobj_init(&p->obj, MOS_CAP_PROCESS);
     p->pid = next_pid++;
     strncpy(p->name, name, sizeof p->name - 1);
     p->vs.root = root;
@@ -105,6 +107,10 @@ int process_create(struct process *parent, const char *name, uint64_t quota_byte
         arch_mmu_free_user_tables(root, free_table);
         goto fail_obj;
     }
+    /* Counted as alive only now: the failure paths above free p without
+     * kobj_put, so an earlier kobj_init left the object count one too high
+     * (found by the fuzzer's allocation-failure injection). */
+    kobj_init(&p->obj, MOS_CAP_PROCESS);
     list_push_back(&process_list, &p->all_node);
     processes_alive++;
     *out = p;
@@ -115,10 +121,8 @@ fail_obj:
     if (parent)
         kobj_put(&parent->obj);
 fail:
-    if (root) {
-        int err = pmm_free(root);
-        assert(err == 0);
-    }
+    if (root)
+        free_table(root);
     kfree(sl);
     kfree(p);
     if (parent)
@@ -248,7 +252,7 @@ void process_note_orphan_candidate(void)
     orphan_check_pending = true;
 }
 
-/* Mark p and everything it names through PROCESS capabilities. */
+/* Mark p and everything it names through PROCESS and THREAD capabilities. */
 static void gc_mark_from(struct process *root)
 {
     struct process *work = root;
@@ -259,16 +263,29 @@ static void gc_mark_from(struct process *root)
         work = p->gc_next;
         for (uint32_t i = 1; p->state == MOS_PROC_ALIVE && i < p->cs.nslots; i++) {
             struct cap_slot *s = &p->slots[i];
-            if (s->cap.type != MOS_CAP_PROCESS)
+            struct process *q;
+            if (s->cap.type == MOS_CAP_PROCESS)
+                q = s->cap.obj;
+            else if (s->cap.type == MOS_CAP_THREAD)     /* it can wake a suspended thread */
+                q = ((struct thread *)s->cap.obj)->proc;
+            else
                 continue;
-            struct process *q = s->cap.obj;
-            if (!q->gc_mark) {
+            if (q && !q->gc_mark) {
                 q->gc_mark = true;
                 q->gc_next = work;
                 work = q;
             }
         }
     }
+}
+
+bool process_has_started_thread(const struct process *p)
+{
+    list_for_each(pos, &p->threads) {
+        if (list_entry(pos, struct thread, proc_node)->state != THREAD_NEW)
+            return true;
+    }
+    return false;
 }
 
 void process_collect_orphans(void)
@@ -282,12 +299,12 @@ void process_collect_orphans(void)
             list_entry(pos, struct process, all_node)->gc_mark = false;
         list_for_each(pos, &process_list) {
             struct process *p = list_entry(pos, struct process, all_node);
-            if (p->nthreads && !p->gc_mark)
+            if (!p->gc_mark && process_has_started_thread(p))
                 gc_mark_from(p);
         }
         list_for_each(pos, &process_list) {
             struct process *p = list_entry(pos, struct process, all_node);
-            if (!p->gc_mark && p->state == MOS_PROC_ALIVE && !p->dying && p->nthreads == 0) {
+            if (!p->gc_mark && p->state == MOS_PROC_ALIVE && !p->dying && !process_has_started_thread(p)) {
                 process_kill(p, MOS_EXIT_KILLED, 0, 0, 0);
                 orphan_check_pending = true;     /* the list changed: look again */
                 break;

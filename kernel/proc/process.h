@@ -82,6 +82,11 @@ void process_update_iomap(struct process *p);
  * process that has threads: nothing could ever run in it again, and it
  * would otherwise keep its memory and its creator's quota forever (e.g. a
  * thread-less process holding a capability to itself). */
+/* Can p act? Threads created suspended (MOS_THREAD_SUSPENDED) do not count
+ * until started: a process with only those that nobody can wake any more is
+ * unreachable like one with no threads. big_lock held (THREAD_NEW ends only
+ * under it). */
+bool process_has_started_thread(const struct process *p);
 void process_note_orphan_candidate(void);
 void process_collect_orphans(void);
 

@@ -8,6 +8,7 @@
 #include "ipc/ipc.h"
 #include "arch/arch.h"
 #include "arch/x86_64/memlayout.h"
+#include "debug/kcov.h"
 #include "lib/assert.h"
 #include "lib/klock.h"
 #include "mm/vmm.h"
@@ -89,6 +90,7 @@ void uthread_exit(void)
     assert(p && !t->exiting);
     t->exiting = true;
     ipc_thread_exit(t);
+    kcov_thread_exit(t);            /* fuzzing build: its coverage set */
     list_remove(&t->proc_node);
     p->nthreads--;
     process_refund(p, THREAD_CHARGE);

@@ -40,6 +40,11 @@ struct cpu {
     uint64_t stat_idle_ns;
     uint64_t idle_since_ns;
     volatile uint64_t stat_ipis;
+
+    /* Set by steal() (under `lock`, owner CPU only) when another CPU had
+     * queued threads but its lock was busy: the idle loop tries again
+     * instead of halting. Last, so the assembly offsets above stay put. */
+    bool steal_missed;
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -89,10 +89,15 @@ static void wake_locked(struct cpu *c, struct thread *t, long reason)
 /* A READY, unpinned thread from another CPU's queue, or NULL. c->lock held. */
 static struct thread *steal(struct cpu *c)
 {
+    c->steal_missed = false;
     for (unsigned k = 1; k < ncpus_online; k++) {
         struct cpu *o = &cpus[(c->id + k) % ncpus_online];
-        if (!o->online || o->rq.count == 0 || !spin_trylock(&o->lock))
+        if (!o->online || o->rq.count == 0)
             continue;
+        if (!spin_trylock(&o->lock)) {
+            c->steal_missed = true;         /* the idle loop looks again */
+            continue;
+        }
         struct thread *found = NULL;
         for (int p = SCHED_PRIO_MAX; p > 0 && !found; p--) {
             list_for_each(pos, &o->rq.queue[p]) {
@@ -221,6 +226,7 @@ void sched_init_cpu(struct cpu *c, struct kstack *stack)
 void sched_idle_loop(void)
 {
     struct cpu *c = this_cpu();
+    unsigned missed = 0;                /* steal attempts that found a busy lock */
     for (;;) {
         thread_reap();
         arch_irq_save();
@@ -229,10 +235,11 @@ void sched_idle_loop(void)
         /* Back on the idle thread: nothing to run. An interrupt that makes
          * work after this point is held pending until arch_idle's sti;hlt,
          * which it then ends, so no wake-up is missed. */
-        if (c->need_resched || !list_empty(&c->reap)) {
+        if (c->need_resched || !list_empty(&c->reap) || (c->steal_missed && ++missed < 64)) {
             arch_irq_restore(1ull << 9);
             continue;
         }
+        missed = 0;
         arch_idle();
     }
 }
@@ -302,14 +309,19 @@ long sched_block(uint64_t deadline_ns)
 
 /* If t waits behind a busy CPU and another CPU idles, move it there.
  * c->lock held; returns the CPU that now owns t (locked), c otherwise. */
-static struct cpu *place_on_idle(struct cpu *c, struct thread *t)
+static struct cpu *place_on_idle(struct cpu *c, struct thread *t, struct cpu **kick)
 {
     if (t->pinned >= 0 || c->current == t || c->current->is_idle || t->prio > c->current->prio)
         return c;
     for (unsigned k = 1; k < ncpus_online; k++) {
         struct cpu *o = &cpus[(c->id + k) % ncpus_online];
-        if (!o->online || !o->current->is_idle || o->rq.count || !spin_trylock(&o->lock))
+        if (!o->online || !o->current->is_idle || o->rq.count)
             continue;
+        if (!spin_trylock(&o->lock)) {
+            if (!*kick)
+                *kick = o;                  /* idle but busy for a moment: it steals t */
+            continue;
+        }
         if (o->current->is_idle && o->rq.count == 0) {
             tq_remove(&c->tq, &t->timer);
             t->cpu = (uint16_t)o->id;
@@ -342,9 +354,14 @@ bool sched_wake(struct thread *t, long reason)
         arch_irq_restore(f);
         return caught;
     }
-    c = place_on_idle(c, t);
+    struct cpu *kick = NULL;
+    c = place_on_idle(c, t, &kick);
     wake_locked(c, t, reason);
     spin_unlock(&c->lock);
+    /* t waits behind a busy thread while `kick` looked idle: wake it so its
+     * idle loop steals t rather than leaving it queued for a whole slice. */
+    if (kick && kick != c)
+        arch_send_resched(kick->id);
     /* Preempt at once when we woke something more urgent here and the
      * caller is preemptible (not an interrupt handler). */
     if ((f & (1ull << 9)) && this_cpu()->need_resched) {

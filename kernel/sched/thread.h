@@ -19,6 +19,7 @@ enum thread_state {
 };
 
 struct process;
+struct kcov;
 
 struct thread {
     uint64_t ksp;                   /* saved stack pointer while switched out (switch.S) */
@@ -77,6 +78,8 @@ struct thread {
                                      * through (revoking it cancels the call) */
     uint64_t obj_id;                /* unique among all objects (cap_inspect's object_id) */
     uint64_t reply_ticket;          /* caller: identifies the current call (REPLY caps) */
+    struct kcov *kcov;              /* fuzzing build: its coverage set (debug/kcov.c), NULL
+                                     * until first used; only the thread itself touches it */
 };
 
 #define THREAD_NO_CPU (-1)

@@ -11,6 +11,7 @@
 #include "proc/process.h"
 #include "sched/cpu.h"
 #include "arch/x86_64/asm_offsets.h"
+#include "debug/kcov.h"
 #include "ipc/ipc.h"
 #include "sched/sched.h"
 #include <mos/errors.h>
@@ -25,20 +26,28 @@ static long sys_unassigned(struct trap_frame *f)
     return -MOS_ENOSYS;
 }
 
-/* The table syscall.S indexes without a NULL check: every entry below
- * SYS_COUNT must be a function. The range initialiser fills the gaps; the
- * per-call designators then override it (hence the pragma). */
-const syscall_fn syscall_table[SYS_COUNT];
+/* The table syscall.S indexes without a NULL check: every entry below its
+ * length must be a function. The range initialiser fills the gaps; the
+ * per-call designators then override it (hence the pragma). The length is
+ * SYS_COUNT; only the fuzzing build extends it to its own two calls
+ * (SYS_fuzz_cov_reset/read, mos/kcov.h), so every other build keeps
+ * answering -MOS_ENOSYS for them from syscall.S's bound check. */
+#define SYSCALL_TABLE_LEN (CONFIG_KCOV ? SYS_fuzz_cov_read + 1 : SYS_COUNT)
+const syscall_fn syscall_table[SYSCALL_TABLE_LEN];
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
 #ifdef __clang__
 #pragma GCC diagnostic ignored "-Winitializer-overrides"
 #endif
-const syscall_fn syscall_table[SYS_COUNT] = {
-    [0 ... SYS_COUNT - 1] = sys_unassigned,
+const syscall_fn syscall_table[SYSCALL_TABLE_LEN] = {
+    [0 ... SYSCALL_TABLE_LEN - 1] = sys_unassigned,
 #define X(name, num, kinds, nargs) [num] = sys_##name,
 #include <mos/syscalls.def>
 #undef X
+#if CONFIG_KCOV
+    [SYS_fuzz_cov_reset] = sys_fuzz_cov_reset,
+    [SYS_fuzz_cov_read] = sys_fuzz_cov_read,
+#endif
 };
 #pragma GCC diagnostic pop
 _Static_assert(SYS_ipc_send == 5 && SYS_ipc_reply_recv == 9 && SYS_ipc_recv == 6 && SYS_ipc_call == 7,
@@ -72,7 +81,7 @@ void syscall_exit_checks(struct trap_frame *f)
 
 /* Dispatch itself is in syscall.S (the table above, then the same checks as
  * syscall_exit_checks()); these keep its constants honest. */
-_Static_assert(SYS_COUNT_ASM == SYS_COUNT && MOS_ENOSYS_ASM == MOS_ENOSYS, "asm_offsets.h");
+_Static_assert(SYS_COUNT_ASM == SYSCALL_TABLE_LEN && MOS_ENOSYS_ASM == MOS_ENOSYS, "asm_offsets.h");
 _Static_assert(offsetof(struct cpu, need_resched) == CPU_NEED_RESCHED, "asm_offsets.h");
 _Static_assert(offsetof(struct cpu, current) == CPU_CURRENT, "asm_offsets.h");
 _Static_assert(offsetof(struct thread, killed) == THREAD_KILLED, "asm_offsets.h");

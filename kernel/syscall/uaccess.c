@@ -2,6 +2,7 @@
 /* uaccess.c - range checks in front of the arch copy routines (uaccess.S).
  * The copy is done once into kernel memory; callers validate the kernel
  * copy, never the user buffer (no time-of-check/time-of-use window). */
+#include "config.h"
 #include "syscall/uaccess.h"
 #include "arch/x86_64/memlayout.h"
 #include "arch/arch.h"
@@ -16,13 +17,30 @@ bool user_range_ok(uint64_t va, uint64_t len)
     return va <= USER_TOP && len <= USER_TOP - va;
 }
 
+/* The test kernel's time-of-check/time-of-use probe (CONFIG_UACCESS_SCRAMBLE,
+ * user/tests/scramble): once copied, the bytes of [va, va+len) that lie in
+ * the test window are overwritten with 0xA5, so a system call that read
+ * them again would see other data. Outside the window nothing changes. */
+#define UACCESS_SCRAMBLE_VA 0x00004F8000000000ull   /* one page; nothing else uses it */
+
+static void uaccess_scramble(uint64_t va, uint64_t len)
+{
+    uint64_t lo = va > UACCESS_SCRAMBLE_VA ? va : UACCESS_SCRAMBLE_VA;
+    uint64_t hi = va + len < UACCESS_SCRAMBLE_VA + PAGE_SIZE ? va + len : UACCESS_SCRAMBLE_VA + PAGE_SIZE;
+    if (lo < hi)
+        (void)arch_fill_user((void *)lo, 0xA5, hi - lo);
+}
+
 int copy_from_user(void *dst, uptr_t src, size_t len)
 {
     if (!user_range_ok(src.va, len))
         return -MOS_EFAULT;
     if (!len)
         return 0;
-    return (int)arch_copy_user(dst, (const void *)src.va, len);
+    int r = (int)arch_copy_user(dst, (const void *)src.va, len);
+    if (CONFIG_UACCESS_SCRAMBLE && r == 0)
+        uaccess_scramble(src.va, len);
+    return r;
 }
 
 /* Every page after the first of [va, va+len) mapped user-writable? (A

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* test_cdt_model.c - a seeded random test of the capability core against a
  * reference model written separately here. 200,000 operations (CDT_OPS) over
- * 4 cspaces of 64 slots: create roots, derive (random rights, badge, range,
+ * 4 cspaces of 64 slots in one long run: create roots, derive (random rights, badge, range,
  * often invalid), copy, move within and across cspaces, delete, revoke (whole
  * or bounded), lookups with live, stale, forged and wrong-cspace handles, and
  * cspace_next_used walks. The model is a plain table: per slot a cap, a
@@ -12,8 +12,12 @@
  * steps. On a mismatch the failing step is replayed with full checking to
  * find the shortest failing prefix, which is then reduced (removing chunks of
  * operations while it still fails) and printed with the seed. CDT_SEED=n
- * replays a seed; the seed is printed on stderr when the test starts. Faults
- * planted in the model prove that mismatches are caught and shrunk. */
+ * replays a seed; the seed is printed on stderr when the test starts. Besides
+ * that long run, 200,000 short sequences (CDT_SEQS; 1 to 12 operations each,
+ * from empty cspaces, every result compared, every slot and cdt_check() at
+ * the end of each) cover what a fresh state makes easy to reach; a failing
+ * one is shrunk and printed the same way. Faults planted in the model prove
+ * that mismatches are caught and shrunk. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -102,9 +106,13 @@ static mos_handle_t m_handle(int id)
 
 static void m_reset(void)
 {
-    memset(M, 0, sizeof M);
-    for (int i = 0; i < NIDS; i++)
-        M[i].parent = -1;
+    /* Only the slots a run touched (cheap for the many short sequences). */
+    for (int i = 0; i < NIDS; i++) {
+        if (M[i].live || M[i].gen || M[i].nkids || M[i].parent != -1 || M[i].ext) {
+            memset(&M[i], 0, sizeof M[i]);
+            M[i].parent = -1;
+        }
+    }
     nstale = 0;
     m_last_filled = -1;
 }
@@ -952,6 +960,15 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
     return s && *s ? strtoull(s, NULL, 0) : dflt;
 }
 
+/* The seed of the random runs (one per process, printed; CDT_SEED=n sets it). */
+static uint64_t random_seed(void)
+{
+    static uint64_t seed;
+    if (!seed)
+        seed = env_u64("CDT_SEED", ((uint64_t)time(NULL) ^ ((uint64_t)clock() << 32)) | 1);
+    return seed;
+}
+
 struct run_result {
     bool failed;
     size_t fail_step, prefix, reduced_len;
@@ -1034,12 +1051,84 @@ static void report_run_failure(uint64_t seed, size_t nops, struct run_result *r)
 static void model_random_ops(void **state)
 {
     (void)state;
-    uint64_t seed = env_u64("CDT_SEED", (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32));
+    uint64_t seed = random_seed();
     size_t nops = (size_t)env_u64("CDT_OPS", 200000);
     fprintf(stderr, "test_cdt_model: CDT_SEED=%llu CDT_OPS=%zu\n", (unsigned long long)seed, nops);
     struct run_result r = run_random(seed, nops, false);
     if (r.failed)
         report_run_failure(seed, nops, &r);
+}
+
+#define SEQ_COUNT 200000
+#define SEQ_MAX   12
+
+/* nseq independent sequences of 1..SEQ_MAX operations, each from empty
+ * cspaces: every operation's result is compared as it runs, every slot and
+ * cdt_check() after the last one. On a mismatch the sequence is shrunk
+ * (replayed with full checks after every step) and, unless quiet, printed.
+ * res.fail_step is the number of the failing sequence. */
+static struct run_result run_sequences(uint64_t seed, size_t nseq, bool quiet)
+{
+    struct run_result res = { 0 };
+    struct op ops[SEQ_MAX];
+    rng_state = seed ^ 0x5E0E5E0E5E0E5E0Eull;
+    for (size_t s = 0; s < nseq; s++) {
+        size_t n = 1 + (size_t)rnd_below(SEQ_MAX);
+        reset_all();
+        gen_growing = chance(70);
+        bool ok = true;
+        size_t i;
+        for (i = 0; i < n && ok; i++) {
+            ops[i] = gen_op();
+            ok = i + 1 < n ? exec_op(&ops[i]) : step(&ops[i], true);
+        }
+        if (ok)
+            continue;
+        res.failed = true;
+        res.fail_step = s;
+        snprintf(res.msg, sizeof res.msg, "%s", fail_buf);
+        res.reduced = malloc(sizeof *res.reduced * i);
+        assert_non_null(res.reduced);
+        memcpy(res.reduced, ops, sizeof *ops * i);
+        res.reduced_len = shrink(res.reduced, i, &res.prefix, &res.minimal);
+        replay(res.reduced, res.reduced_len, true);
+        if (!quiet) {
+            fprintf(stderr, "CDT model mismatch: sequence %zu of seed %llu (replay: CDT_SEED=%llu CDT_SEQS=%zu)\n"
+                    "  %s\n  reduced to %zu ops%s:\n", s, (unsigned long long)seed, (unsigned long long)seed,
+                    s + 1, res.msg, res.reduced_len, res.minimal ? " (1-minimal)" : "");
+            for (size_t j = 0; j < res.reduced_len; j++) {
+                char d[256];
+                op_describe(&res.reduced[j], d, sizeof d);
+                fprintf(stderr, "    %4zu  %s\n", j, d);
+            }
+        }
+        return res;
+    }
+    return res;
+}
+
+static void model_short_sequences(void **state)
+{
+    (void)state;
+    uint64_t seed = random_seed();
+    size_t nseq = (size_t)env_u64("CDT_SEQS", SEQ_COUNT);
+    fprintf(stderr, "test_cdt_model: CDT_SEED=%llu CDT_SEQS=%zu\n", (unsigned long long)seed, nseq);
+    struct run_result r = run_sequences(seed, nseq, false);
+    if (r.failed) {
+        char ops_text[4000];
+        size_t len = 0;
+        for (size_t j = 0; j < r.reduced_len && len < sizeof ops_text - 300; j++) {
+            char d[256];
+            op_describe(&r.reduced[j], d, sizeof d);
+            len += (size_t)snprintf(ops_text + len, sizeof ops_text - len, "\n    %2zu  %s", j, d);
+        }
+        ops_text[len] = '\0';
+        free(r.reduced);
+        report_failure("CDT model mismatch in sequence %zu, seed %llu (replay: CDT_SEED=%llu CDT_SEQS=%zu): %s; "
+                       "reduced to %zu ops%s:%s", r.fail_step, (unsigned long long)seed,
+                       (unsigned long long)seed, r.fail_step + 1, r.msg, r.reduced_len,
+                       r.minimal ? " (1-minimal)" : "", ops_text);
+    }
 }
 
 /* Fixed seeds, so a regression shows up the same way every time. */
@@ -1192,6 +1281,18 @@ static void planted_faults_are_caught_and_shrunk(void **state)
         if (!ok || !still || !each)
             report_failure("fault '%s': reduced to %zu ops (minimal %d, still fails %d, each op needed %d)",
                      names[f], len, r.minimal, still, each);
+        /* The short sequences catch it too (from a fresh state). */
+        model_fault = f;
+        r = run_sequences(7, 20000, true);
+        model_fault = FAULT_NONE;
+        if (!r.failed)
+            report_failure("planted fault '%s' not detected by the short sequences", names[f]);
+        len = r.reduced_len;
+        still = replay(r.reduced, r.reduced_len, true) >= 0;
+        free(r.reduced);
+        if (!r.minimal || len > 8 || still)
+            report_failure("fault '%s' in the short sequences: reduced to %zu ops (minimal %d, fails with "
+                           "the model fixed %d)", names[f], len, r.minimal, still);
     }
 }
 
@@ -1203,6 +1304,7 @@ int main(void)
         cmocka_unit_test(planted_faults_are_caught_and_shrunk),
         cmocka_unit_test(model_fixed_seeds),
         cmocka_unit_test(model_random_ops),
+        cmocka_unit_test(model_short_sequences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

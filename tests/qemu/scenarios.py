@@ -131,7 +131,7 @@ def _ktest(name, firmware, mem, cpu="max", smp=1, realtime=None, timeout=None, *
     extra = ("-nic", "none") + (() if realtime else ICOUNT)
     return Scenario(name=name, iso=RT_TEST_ISO if realtime else TEST_ISO, firmware=firmware,
                     mem=mem, cpu=cpu, smp=smp, extra_args=extra,
-                    timeout=timeout or (180.0 if firmware == "uefi" else 120.0),
+                    timeout=timeout or (360.0 if firmware == "uefi" else 300.0),
                     required_phases=(1, 2, 3, 4, 5), utests=True, **kw)
 
 
@@ -194,10 +194,10 @@ SCENARIOS = [
     _boot("boot-smp8", 8),
     Scenario(name="bios-512M-2cpu-nofastpath-test", iso=NOFAST_TEST_ISO,
              mem="512M", smp=2, extra_args=("-nic", "none") + ICOUNT, required_phases=(1, 2, 3, 4, 5),
-             utests=True),
+             utests=True, timeout=300.0),
     Scenario(name="bios-512M-2cpu-clang-test", iso=CLANG_TEST_ISO,
              mem="512M", smp=2, extra_args=("-nic", "none") + ICOUNT, required_phases=(1, 2, 3, 4, 5),
-             utests=True),
+             utests=True, timeout=300.0),
     Scenario(name="bench-gate", iso=BENCH_SHORT_ISO, mem="512M", smp=2,
              extra_args=("-nic", "none", "-icount", "shift=0"), required_phases=(1, 2, 3, 4, 5),
              ktests=False, post_run=bench_budget_check),

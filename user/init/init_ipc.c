@@ -129,7 +129,8 @@ static long init_kill(const struct mos_msg *m, const struct init_client *c, stru
     struct svc *s = svc_by_pid(m->w[0]);
     if (!s)
         return -MOS_ENOENT;
-    printf("init: killing %s (pid %llu) on request\n", s->mf->name, (unsigned long long)s->pid);
+    if (!svc_quiet(s))
+        printf("init: killing %s (pid %llu) on request\n", s->mf->name, (unsigned long long)s->pid);
     return svc_kill(s);
 }
 

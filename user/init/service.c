@@ -396,10 +396,10 @@ static void svc_start(struct svc *s)
     s->state = SVC_RUNNING;
     s->started_ns = svc_now_ns();
     s->kill_requested = false;
-    if (restart)
+    if (restart && !svc_quiet(s))           /* deep in a streak: see svc_quiet() */
         printf("init: started %s (pid %llu, restart %u) with caps%s\n", mf->name, (unsigned long long)s->pid,
                s->restarts, nlen ? names : " (none)");
-    else
+    else if (!restart)
         printf("init: started %s (pid %llu) with caps%s\n", mf->name, (unsigned long long)s->pid,
                nlen ? names : " (none)");
 }
@@ -511,8 +511,9 @@ static void svc_failed(struct svc *s, const char *what, const char *why, bool pe
         uint32_t ms = manifest_backoff_ms(mf, s->streak);
         s->state = SVC_WAITING;
         s->restart_at_ns = now + (uint64_t)ms * 1000000ull;
-        printf("init: service %s %s (%s); restarting (%u/%u) in %u ms\n", mf->name, what, why, s->streak,
-               mf->max_restarts, ms);
+        if (!svc_quiet(s))
+            printf("init: service %s %s (%s); restarting (%u/%u) in %u ms\n", mf->name, what, why, s->streak,
+                   mf->max_restarts, ms);
     }
 }
 
@@ -649,6 +650,11 @@ struct svc *svc_by_pid(uint64_t pid)
             return &svcs[i];
     }
     return NULL;
+}
+
+bool svc_quiet(const struct svc *s)
+{
+    return s->streak > SVC_LOG_STREAK && s->streak % SVC_LOG_EVERY != 0;
 }
 
 long svc_kill(struct svc *s)

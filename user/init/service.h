@@ -91,6 +91,13 @@ uint64_t svc_run_timers(void);
 struct svc *svc_by_pid(uint64_t pid);
 /* INIT_KILL: kill it; the death is handled as any other. */
 long svc_kill(struct svc *s);
+/* Deep in a restart streak (more than SVC_LOG_STREAK restarts in a row):
+ * its kill, death and restart lines are logged only every SVC_LOG_EVERY-th
+ * time (a crash loop, or the fault injector's 1,000 kills, would otherwise
+ * spend most of its time printing; giving up is always logged). */
+#define SVC_LOG_STREAK  10u
+#define SVC_LOG_EVERY   100u
+bool svc_quiet(const struct svc *s);
 /* INIT_SHUTDOWN: power off through ACPI S5; when that is impossible, log it
  * and stop every service (none restarts). Returns only in that case. */
 void svc_shutdown(void);

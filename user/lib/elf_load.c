@@ -18,9 +18,14 @@
  * A MEMORY capability's mappings follow it when it moves (kernel cdt_move),
  * so the child ends up owning all its memory; until a move, the capability
  * is ours and deleting it on failure removes its mappings.
- * Scratch windows: MOS_SPAWN_WINDOWS windows of 4 GiB from MOS_SPAWN_SCRATCH,
- * taken round-robin by an atomic counter, so concurrent spawns do not share
- * one (unless MOS_SPAWN_WINDOWS of them run at once). */
+ * Scratch windows: MOS_SPAWN_WINDOWS windows of 4 GiB from MOS_SPAWN_SCRATCH;
+ * a spawn takes the lowest free one (an atomic bitmap) and gives it back at
+ * its end, so concurrent spawns do not share one (unless MOS_SPAWN_WINDOWS of
+ * them run at once: then they share, round-robin), and a program that spawns
+ * one at a time always reuses window 0: the kernel keeps a space's page
+ * tables until the process ends, so visiting a new window per spawn (as a
+ * plain round-robin did) grew init by ~2-3 table frames per restart, up to
+ * 256 windows' worth (docs/testing.md, "Fault injection"). */
 #include "mos_spawn.h"
 
 #include <stdbool.h>
@@ -44,6 +49,29 @@ struct spawn {
 };
 
 static uint32_t spawn_seq;
+static uint64_t window_busy[MOS_SPAWN_WINDOWS / 64];    /* atomic: windows taken */
+
+/* The lowest free window's index, taken; MOS_SPAWN_WINDOWS + a shared one's
+ * index when every window is taken (nothing to give back then). */
+static unsigned window_take(void)
+{
+    for (unsigned w = 0; w < MOS_SPAWN_WINDOWS / 64; w++) {
+        uint64_t cur = __atomic_load_n(&window_busy[w], __ATOMIC_RELAXED);
+        while (cur != ~0ull) {
+            uint64_t bit = 1ull << __builtin_ctzll(~cur);
+            if (__atomic_compare_exchange_n(&window_busy[w], &cur, cur | bit, false, __ATOMIC_ACQUIRE,
+                                            __ATOMIC_RELAXED))
+                return w * 64 + (unsigned)__builtin_ctzll(bit);
+        }
+    }
+    return MOS_SPAWN_WINDOWS + __atomic_fetch_add(&spawn_seq, 1, __ATOMIC_RELAXED) % MOS_SPAWN_WINDOWS;
+}
+
+static void window_give(unsigned index)
+{
+    if (index < MOS_SPAWN_WINDOWS)
+        __atomic_fetch_and(&window_busy[index / 64], ~(1ull << (index % 64)), __ATOMIC_RELEASE);
+}
 
 static bool spawn_name_ok(const char *name)
 {
@@ -176,8 +204,8 @@ long mos_spawn(const struct mos_spawn_args *a)
         return proc;
 
     struct spawn s = { .proc = (mos_handle_t)proc };
-    uint32_t seq = __atomic_fetch_add(&spawn_seq, 1, __ATOMIC_RELAXED);
-    s.window = MOS_SPAWN_SCRATCH + (uint64_t)(seq % MOS_SPAWN_WINDOWS) * MOS_SPAWN_WINDOW;
+    unsigned window = window_take();
+    s.window = MOS_SPAWN_SCRATCH + (uint64_t)(window % MOS_SPAWN_WINDOWS) * MOS_SPAWN_WINDOW;
 
     for (uint32_t i = 0; i < ei.nsegs; i++) {
         err = spawn_segment(&s, image, &ei.seg[i]);
@@ -297,9 +325,11 @@ long mos_spawn(const struct mos_spawn_args *a)
     }
     if (err < 0)
         goto fail;
+    window_give(window);                /* unmapped above */
     return proc;
 
 fail:
-    spawn_undo(&s, err);
+    spawn_undo(&s, err);                /* its capabilities, and so the window's mappings, go */
+    window_give(window);
     return err;
 }

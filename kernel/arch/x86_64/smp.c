@@ -49,7 +49,7 @@ static struct {
 } sd_req;
 static volatile uint64_t sd_pending;        /* CPUs that still have to flush */
 static uint64_t sd_count;
-bool smp_shootdown_enabled = true;
+bool smp_shootdown_enabled = CONFIG_SMP_SHOOTDOWN;
 
 static void *tramp_field(const char *sym)
 {

@@ -17,6 +17,7 @@
 #include "lib/assert.h"
 #include "lib/kprintf.h"
 #include "lib/ksyms.h"
+#include "lib/lockcheck.h"
 #include "lib/log.h"
 #include "sched/cpu.h"
 
@@ -213,12 +214,14 @@ void trap_dispatch(struct trap_frame *f)
     if (f->vector == VEC_SPURIOUS || (f->vector >= VEC_PIC_BASE && f->vector < VEC_PIC_BASE + 16))
         return;                       /* spurious (LAPIC or a masked 8259): no EOI */
     void (*fn)(struct trap_frame *) = vector_handlers[f->vector];
+    lockcheck_irq_enter();            /* debug kernel: locks below are taken in a handler */
     if (fn)
         fn(f);
     else
         kprintf("unexpected interrupt vector %llu\n", (unsigned long long)f->vector);
     apic_eoi();
     console_notify();
+    lockcheck_irq_exit();
     sched_irq_exit();
     if (f->cs & 3)
         uthread_return_check();
