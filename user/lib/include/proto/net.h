@@ -9,7 +9,7 @@
  * is named by the badge of the capability the client calls through.
  *
  * Data: each socket has one shared area the NETSTACK allocates and hands to
- * the client (a MEMORY capability, READ|WRITE, in the reply to NET_SOCKET or
+ * the client (a MEMORY capability, READ|WRITE|GRANT, in the reply to NET_SOCKET or
  * NET_ACCEPT): page 0 is struct net_shm, followed by two byte rings, rx
  * (netstack -> client) and tx (client -> netstack). Each ring index has one
  * writer. The netstack never trusts what the client writes there: a
@@ -47,7 +47,7 @@ enum net_op {
                          *       w1 = NET_MAX_SOCKETS_PER_SESSION, w2 = NET_PROTO_VERSION */
     NET_SOCKET,         /* w0 = NET_TCP | NET_UDP, w1 = rx ring bytes, w2 = tx ring bytes
                          * (0 = default; else a power of two, NET_RING_MIN..NET_RING_MAX).
-                         * reply: cap 0 = MEMORY (READ|WRITE) the socket's area,
+                         * reply: cap 0 = MEMORY (READ|WRITE|GRANT) the socket's area,
                          *        w0 = socket id, w1 = area pages */
     NET_BIND,           /* w0 = id, w1 = address (NET_ADDR_ANY or a local one), w2 = port
                          * (0 = any free port) */
