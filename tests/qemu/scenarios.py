@@ -142,10 +142,18 @@ def _fb(name, firmware):
                     settle=1.0)
 
 
-def _boot(name, smp, firmware="bios"):
-    return Scenario(name=name, iso=NORMAL_ISO, firmware=firmware, mem="512M", smp=smp,
+def _boot(name, smp, firmware="bios", extra=("-nic", "none")):
+    return Scenario(name=name, iso=NORMAL_ISO, firmware=firmware, mem="512M", smp=smp, extra_args=extra,
                     timeout=180.0 if firmware == "uefi" else 120.0, required_phases=(1, 2, 3, 4),
                     expect_exit=None, ktests=False, post_boot=cpu_count_check, settle=0.5)
+
+
+# QEMU 7.2's multi-threaded TCG itself crashes (SIGSEGV, always at the same
+# place in qemu-system-x86_64, while the boot CPU is still in phase 3) in
+# about one in three loaded runs with 8 vCPUs. The 8-CPU boot therefore runs
+# its vCPUs on one host thread; bring-up of all 8 is what it checks, and real
+# parallelism is the 4-CPU MTTCG scenario's job.
+SINGLE_THREAD_TCG = ("-nic", "none", "-accel", "tcg,thread=single")
 
 
 BENCH_LINE_RX = re.compile(r"\bbench (\w+) ([0-9.]+)\s*$")
@@ -191,7 +199,7 @@ SCENARIOS = [
     # (4 vCPU threads on 2 host cores beside other runs: slow when loaded)
     _ktest("bios-512M-4cpu-mttcg-test", "bios", "512M", smp=4, realtime=True, timeout=300.0),
     _boot("boot-smp2", 2),
-    _boot("boot-smp8", 8),
+    _boot("boot-smp8", 8, extra=SINGLE_THREAD_TCG),
     Scenario(name="bios-512M-2cpu-nofastpath-test", iso=NOFAST_TEST_ISO,
              mem="512M", smp=2, extra_args=("-nic", "none") + ICOUNT, required_phases=(1, 2, 3, 4, 5),
              utests=True, timeout=300.0),
