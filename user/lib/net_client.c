@@ -306,12 +306,24 @@ static uint32_t nc_events(struct nc_sock *k, uint32_t want)
 
 /* Wait in the netstack until one of reqs is ready or timeout_ms passes
  * (UINT64_MAX: forever). 0, -MOS_ETIMEDOUT, or an error. */
-static long nc_wait(const struct net_wait_req *reqs, unsigned n, uint64_t timeout_ms)
+/* NET_WAIT. On an answer, *gone is set when the netstack reports ERR or HUP
+ * for an entry (*which) that the area itself does not show: a socket the
+ * netstack does not know, e.g. one of an earlier netstack when this wait
+ * was still queued on the endpoint across a restart. Trusting only the
+ * area would then ask again for ever. */
+static long nc_wait(const struct net_wait_req *reqs, unsigned n, uint64_t timeout_ms, bool *gone,
+                    unsigned *which)
 {
-    long r = nc_call(NET_WAIT, timeout_ms, 0, 0, 0, reqs, n * sizeof reqs[0], NULL, 0, 0, NULL);
+    struct mos_msg m;
+    *gone = false;
+    long r = nc_call(NET_WAIT, timeout_ms, 0, 0, 0, reqs, n * sizeof reqs[0], NULL, 0, 0, &m);
     if (r == -MOS_EBUSY) {              /* the netstack could not keep the wait: poll */
         (void)mos_thread_block(2ull * 1000000u);
         return 0;
+    }
+    if (r == 0 && (m.w[0] & (NET_EV_ERR | NET_EV_HUP)) && m.w[1] < n) {
+        *gone = true;
+        *which = (unsigned)m.w[1];
     }
     return r;
 }
@@ -327,9 +339,13 @@ static long nc_wait_one(struct nc_sock *k, uint32_t want, uint32_t ms)
         if (now >= deadline)
             return -MOS_ETIMEDOUT;
         struct net_wait_req q = { .id = k->id, .events = want };
-        long r = nc_wait(&q, 1, deadline == UINT64_MAX ? UINT64_MAX : deadline - now);
+        bool gone;
+        unsigned which;
+        long r = nc_wait(&q, 1, deadline == UINT64_MAX ? UINT64_MAX : deadline - now, &gone, &which);
         if (r < 0 && r != -MOS_ETIMEDOUT)
             return r;
+        if (gone && !nc_events(k, want | NET_EV_ERR | NET_EV_HUP))
+            return -MOS_ECONNRESET;     /* the netstack no longer has it */
     }
 }
 
@@ -339,6 +355,7 @@ long net_poll(struct net_pollfd *fds, unsigned n, long timeout_ms)
         return -MOS_EINVAL;
     uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : nc_now_ms() + (uint64_t)timeout_ms;
     struct net_wait_req reqs[NET_WAIT_MAX];
+    unsigned of[NET_WAIT_MAX];
     for (;;) {
         long ready = 0;
         unsigned nq = 0;
@@ -346,17 +363,26 @@ long net_poll(struct net_pollfd *fds, unsigned n, long timeout_ms)
             struct nc_sock *k = nc_get(fds[i].sock);
             fds[i].revents = k ? nc_events(k, fds[i].events) & (fds[i].events | NET_EV_ERR | NET_EV_HUP)
                                : NET_EV_ERR;
-            if (fds[i].revents)
+            if (fds[i].revents) {
                 ready++;
-            else
+            } else {
+                of[nq] = i;
                 reqs[nq++] = (struct net_wait_req){ .id = k->id, .events = fds[i].events };
+            }
         }
         uint64_t now = nc_now_ms();
         if (ready || nq == 0 || now >= deadline)
             return ready;
-        long r = nc_wait(reqs, nq, deadline == UINT64_MAX ? UINT64_MAX : deadline - now);
+        bool gone;
+        unsigned which;
+        long r = nc_wait(reqs, nq, deadline == UINT64_MAX ? UINT64_MAX : deadline - now, &gone, &which);
         if (r < 0 && r != -MOS_ETIMEDOUT)
             return r;
+        struct nc_sock *g = gone ? nc_get(fds[of[which]].sock) : NULL;
+        if (g && !nc_events(g, fds[of[which]].events | NET_EV_ERR | NET_EV_HUP)) {
+            fds[of[which]].revents = NET_EV_ERR;    /* the netstack no longer has that socket */
+            return 1;
+        }
     }
 }
 
