@@ -36,32 +36,12 @@ import threading
 import time
 
 import scenarios as S
+from net_host import free_ports
 
 NETSTACK_ISO = "minimalos-netstack.iso"
 TCP_PORTS = {"echo": 7, "sink": 5001, "source": 5002, "control": 5003}
 UDP_PORTS = {"echo": 7, "udpsink": 5004}
 TIMEOUT = 100.0
-
-
-def free_ports(n):
-    """n distinct TCP ports on 127.0.0.1 that are free now (also for UDP)."""
-    ports, socks = [], []
-    while len(ports) < n:
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind(("127.0.0.1", 0))
-        port = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", port))
-        except OSError:
-            t.close()
-            u.close()
-            continue
-        socks += [t, u]
-        ports.append(port)
-    for s in socks:
-        s.close()
-    return ports
 
 
 def net_args(ports):
