@@ -148,6 +148,14 @@ void capglue_move(struct cap_slot *src, struct cap_slot *dst)
         if (to != from)
             capglue_update_iomap(to, NULL);
         break;
+    case MOS_CAP_PROCESS:
+    case MOS_CAP_THREAD:
+        /* Into a process that cannot act (e.g. a thread-less process given
+         * the only capability to itself): what it names may now be
+         * unreachable. A receiver of IPC always has a running thread. */
+        if (to != from && !process_has_started_thread(to))
+            process_note_orphan_candidate();
+        break;
     default:
         break;
     }

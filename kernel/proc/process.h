@@ -75,9 +75,11 @@ void process_refund(struct process *p, uint64_t bytes);
  * capabilities (recomputed from all of them). */
 void process_update_iomap(struct process *p);
 
-/* A PROCESS capability to a process without threads went away: it may have
- * become unreachable. process_collect_orphans() (run after CDT operations,
- * from kobj_run_deferred) then kills every live process that has no
+/* A PROCESS or THREAD capability to a process without a started thread went
+ * away or moved into such a process, or a process's last started thread
+ * left: something may have become unreachable (process_note_orphan_candidate).
+ * process_collect_orphans() (run after CDT operations, from
+ * kobj_run_deferred) then kills every live process that has no
  * threads and is not named, directly or through other such processes, by a
  * process that has threads: nothing could ever run in it again, and it
  * would otherwise keep its memory and its creator's quota forever (e.g. a

@@ -96,6 +96,8 @@ void uthread_exit(void)
     process_refund(p, THREAD_CHARGE);
     if (p->nthreads == 0)
         process_last_thread_gone(p);
+    else if (!process_has_started_thread(p))
+        process_note_orphan_candidate();    /* only suspended ones are left */
     t->proc = NULL;                 /* from here on it runs as a kernel thread */
     t->space_root = kernel_vm.root;
     /* Leave p's page tables now: the switch away from this thread may

@@ -90,6 +90,7 @@ long sys_cap_transfer(struct trap_frame *f)
     }
     if (move) {
         capglue_move(src, dst);
+        kobj_run_deferred();                /* the move may have left an orphan */
     } else {
         cdt_insert_child(src, dst, &nc);
         capglue_get(&nc);

@@ -46,6 +46,15 @@ __asm__(".pushsection .rodata.childproc, \"a\"\n"
         "    mov $0xFFFFFFFF, %edi\n"
         "    syscall\n"
         "1:  jmp 1b\n"
+        /* thread_block(arg ns), then thread_destroy(MOS_SELF) */
+        ".globl raw_sleep_exit_thread\n"
+        "raw_sleep_exit_thread:\n"
+        "    mov $21, %eax\n"
+        "    syscall\n"
+        "    mov $19, %eax\n"
+        "    mov $0xFFFFFFFF, %edi\n"
+        "    syscall\n"
+        "1:  jmp 1b\n"
         /* proc_destroy(MOS_SELF, arg) */
         ".globl raw_exit_code\n"
         "raw_exit_code:\n"
@@ -87,7 +96,7 @@ __asm__(".pushsection .rodata.childproc, \"a\"\n"
         ".popsection\n");
 
 extern const char raw_code_start[], raw_code_end[];
-extern const char raw_exit_thread[], raw_stack_exit_thread[], raw_exit_code[], raw_load_exit[],
+extern const char raw_exit_thread[], raw_stack_exit_thread[], raw_sleep_exit_thread[], raw_exit_code[], raw_load_exit[],
     raw_store_exit[], raw_spin[], raw_block_forever[];
 
 /* The child's address of one of the routines above. */

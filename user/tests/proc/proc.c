@@ -633,6 +633,66 @@ UTEST(unreachable_process_with_only_a_suspended_thread_is_collected)
     EXPECT_EQ(mos_cap_delete(code), 0);
 }
 
+/* The collector also runs when a move, not a delete, takes away the last
+ * way in: the only PROCESS capability moved into the thread-less process
+ * itself (which also holds the only capability to its suspended thread)
+ * leaves nothing anyone could run or name: the transfer kills it (its
+ * suspended thread is reaped as soon as it runs), not some later collection
+ * that nothing here would start. */
+UTEST(moving_the_last_capability_into_an_idle_process_collects_it)
+{
+    uint64_t procs = kinfo->objects[MOS_CAP_PROCESS], threads = kinfo->objects[MOS_CAP_THREAD];
+    long code = MUST(raw_code_cap());
+    struct mos_proc_args a = proc_args(64, 16, 0);
+    long p = MUST(mos_proc_create((uint64_t)&a));
+    EXPECT_EQ(mos_mem_map(code, p, RAW_CODE_VA, 0, 1, MOS_PROT_READ | MOS_PROT_EXEC), 0);
+    long t = MUST(mos_thread_create(p, raw_entry(raw_block_forever), 0, 0,
+                                    MOS_THREAD_PRIO(20) | MOS_THREAD_SUSPENDED, 0));
+    struct mos_cap_info i;
+    EXPECT_EQ(inspect(t, &i), 0);
+    EXPECT(mos_cap_transfer(t, p, i.rights | MOS_XFER_MOVE, 0, 0, 0) > 0);
+    EXPECT_EQ(kinfo->objects[MOS_CAP_PROCESS], procs + 1);     /* we still hold p */
+    EXPECT_EQ(inspect(p, &i), 0);
+    EXPECT(mos_cap_transfer(p, p, i.rights | MOS_XFER_MOVE, 0, 0, 0) > 0);
+    /* Killed by the transfer; its suspended thread is reaped when it runs. */
+    for (int k = 0; k < 200 && (kinfo->objects[MOS_CAP_PROCESS] != procs
+                                || kinfo->objects[MOS_CAP_THREAD] != threads); k++)
+        (void)mos_thread_block(MS * 10);
+    EXPECT_EQ(kinfo->objects[MOS_CAP_PROCESS], procs);
+    EXPECT_EQ(kinfo->objects[MOS_CAP_THREAD], threads);
+    EXPECT_EQ(mos_cap_delete(code), 0);
+}
+
+/* ... and when a process's last started thread ends while a suspended one
+ * remains that nobody can start: the process held its own capabilities
+ * only, so it is collected as that thread leaves. */
+UTEST(last_running_thread_leaving_only_a_suspended_one_collects_the_process)
+{
+    uint64_t procs = kinfo->objects[MOS_CAP_PROCESS], threads = kinfo->objects[MOS_CAP_THREAD];
+    long code = MUST(raw_code_cap());
+    struct mos_proc_args a = proc_args(64, 16, 0);
+    long p = MUST(mos_proc_create((uint64_t)&a));
+    EXPECT_EQ(mos_mem_map(code, p, RAW_CODE_VA, 0, 1, MOS_PROT_READ | MOS_PROT_EXEC), 0);
+    long t = MUST(mos_thread_create(p, raw_entry(raw_block_forever), 0, 0,
+                                    MOS_THREAD_PRIO(20) | MOS_THREAD_SUSPENDED, 0));
+    struct mos_cap_info i;
+    EXPECT_EQ(inspect(t, &i), 0);
+    EXPECT(mos_cap_transfer(t, p, i.rights | MOS_XFER_MOVE, 0, 0, 0) > 0);
+    long run = MUST(mos_thread_create(p, raw_entry(raw_sleep_exit_thread), 0, MS * 300,
+                                      MOS_THREAD_PRIO(20), 0));
+    EXPECT_EQ(mos_cap_delete(run), 0);
+    EXPECT_EQ(inspect(p, &i), 0);
+    EXPECT(mos_cap_transfer(p, p, i.rights | MOS_XFER_MOVE, 0, 0, 0) > 0);
+    /* The sleeping thread still runs there: nothing is collected yet. */
+    EXPECT_EQ(kinfo->objects[MOS_CAP_PROCESS], procs + 1);
+    for (int k = 0; k < 300 && (kinfo->objects[MOS_CAP_PROCESS] != procs
+                                || kinfo->objects[MOS_CAP_THREAD] != threads); k++)
+        (void)mos_thread_block(MS * 10);
+    EXPECT_EQ(kinfo->objects[MOS_CAP_PROCESS], procs);
+    EXPECT_EQ(kinfo->objects[MOS_CAP_THREAD], threads);
+    EXPECT_EQ(mos_cap_delete(code), 0);
+}
+
 UTEST(thread_create_cpu_out_of_range_is_einval)
 {
     uint64_t sp = stack_top(0), threads = kinfo->objects[MOS_CAP_THREAD];
