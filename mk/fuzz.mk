@@ -24,7 +24,8 @@
 # per byte or pixel and would only slow every call down: string.c, the heap's
 # internals (kheap.c: poison and red-zone checks) and the log output path
 # (kprintf.c, log.c, uart.c, fbcon.c). Assembly is never traced.
-# make test builds FUZZ_TEST_ISOS (tests/qemu/scenarios_fuzz.py runs them).
+# make test builds FUZZ_TEST_ISOS (tests/qemu/scenarios_fuzz.py runs them);
+# the replay image replays tests/fuzz/regressions.replay.
 FUZZ_VARIANT := $(BUILD)/variants/fuzz
 SEED    ?= 1
 CALLS   ?= 100000
@@ -36,7 +37,10 @@ FUZZ_MEM ?= $(if $(filter command line,$(origin MEM)),$(MEM),512M)
 # parameters are part of the images (fuzz_run.py writes <iso>.json too).
 FUZZ_TEST_PLAIN   := seed=1 calls=600000
 FUZZ_TEST_FAILNTH := seed=2 calls=450000 failnth=5
-FUZZ_TEST_ISOS    := $(FUZZ_VARIANT)/fuzz-test-plain.iso $(FUZZ_VARIANT)/fuzz-test-failnth.iso
+FUZZ_TEST_REPLAY  := replay seed=0 repeat=5
+FUZZ_REGRESSIONS  := tests/fuzz/regressions.replay
+FUZZ_TEST_ISOS    := $(FUZZ_VARIANT)/fuzz-test-plain.iso $(FUZZ_VARIANT)/fuzz-test-failnth.iso \
+                     $(FUZZ_VARIANT)/fuzz-test-replay.iso
 
 ifeq ($(CONFIG_KCOV),1)
 KCFLAGS  += -DCONFIG_KCOV=1
@@ -56,6 +60,10 @@ $(BUILD)/fuzz-test-plain.iso: $(FUZZ_IMAGE_DEPS) | setup
 $(BUILD)/fuzz-test-failnth.iso: $(FUZZ_IMAGE_DEPS) | setup
 	@$(if $(Q),echo "  ISO     $@")
 	$(Q)$(PYTHON) tools/fuzz_run.py --build $(BUILD) --make-iso $@ --args '$(FUZZ_TEST_FAILNTH)'
+$(BUILD)/fuzz-test-replay.iso: $(FUZZ_IMAGE_DEPS) $(FUZZ_REGRESSIONS) | setup
+	@$(if $(Q),echo "  ISO     $@")
+	$(Q)$(PYTHON) tools/fuzz_run.py --build $(BUILD) --make-iso $@ --args '$(FUZZ_TEST_REPLAY)' \
+	    --replay $(FUZZ_REGRESSIONS)
 .PHONY: fuzz-parts
 fuzz-parts: $(BUILD)/kernel.elf $(BUILD)/initrd.tar
 else

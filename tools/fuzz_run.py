@@ -131,6 +131,17 @@ def read_iso_args(iso):
         return json.load(f)["args"]
 
 
+def expected_calls(iso):
+    """The calls an image's session must make: calls=, or for a replay
+    image every call of its programs, repeat= times."""
+    with open(iso + ".json") as f:
+        meta = json.load(f)
+    args = meta["args"]
+    if "replay" in args:
+        return count_calls(split_programs(meta.get("replay") or "")) * int(args.get("repeat", "1"))
+    return int(args.get("calls", "0"))
+
+
 # ---------------------------------------------------------------- black box
 def find_black_box(data):
     """The fuzzer's black box in a guest memory dump: (header dict, text) of
@@ -637,12 +648,16 @@ def main(argv=None):
     ap.add_argument("--minimize-budget", type=float, default=900.0,
                     help="seconds for reducing a failing program (0: do not)")
     ap.add_argument("--make-iso", metavar="OUT", help="only build an image")
-    ap.add_argument("--args", help="with --make-iso: the fuzzer's arguments")
+    ap.add_argument("--args", help="with --make-iso: the fuzzer's arguments (with --replay: its programs too)")
     ap.add_argument("--qemu", default=qemu_driver.QEMU_BINARY)
     o = ap.parse_args(argv)
 
     if o.make_iso:
-        make_iso(o.build, o.make_iso, parse_args_string(o.args or ""))
+        text = None
+        if o.replay:
+            with open(o.replay) as f:
+                text = f.read()
+        make_iso(o.build, o.make_iso, parse_args_string(o.args or ""), text)
         return 0
 
     args = {"seed": str(o.seed), "calls": str(o.calls)}

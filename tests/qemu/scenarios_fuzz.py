@@ -8,6 +8,9 @@ host, leak accounting by the guest's per-executor checks):
 
   fuzz-plain     seed 1, coverage-guided, no injected failures
   fuzz-failnth   seed 2, every 5th kernel allocation of a fuzzed call fails
+  fuzz-replay    the programs of tests/fuzz/regressions.replay (each once
+                 found a kernel bug), replayed a few times, leak-checked per
+                 executor
 
 Results per session: qemu/<name>/session (no crash, hang or leak; on failure
 the detail holds the reproducer from the black box or the leak report and
@@ -28,6 +31,7 @@ FUZZ_DIR = "variants/fuzz"
 SESSIONS = (
     ("fuzz-plain", f"{FUZZ_DIR}/fuzz-test-plain.iso"),
     ("fuzz-failnth", f"{FUZZ_DIR}/fuzz-test-failnth.iso"),
+    ("fuzz-replay", f"{FUZZ_DIR}/fuzz-test-replay.iso"),
 )
 S.VARIANT_TEST_ISOS = tuple(S.VARIANT_TEST_ISOS) + tuple(
     iso for _, iso in SESSIONS if iso not in S.VARIANT_TEST_ISOS)
@@ -40,7 +44,7 @@ def _run(scenario, build_dir, log_dir, qemu_binary, register):
         return S.RunOutcome(scenario, [S.Result(f"qemu/{name}/session", S.FAIL, f"ISO not found: {iso}")],
                             {}, 0.0, "not started")
     args = fuzz_run.read_iso_args(iso)
-    want = int(args.get("calls", "0"))
+    want = fuzz_run.expected_calls(iso)
     s = fuzz_run.run_session(iso, name, log_dir, args, smp=scenario.smp, mem=scenario.mem,
                              timeout=scenario.timeout, qemu_binary=qemu_binary,
                              elf=os.path.join(build_dir, FUZZ_DIR, "kernel.elf"), register=register)

@@ -80,6 +80,8 @@ struct data_seg {
 static struct {
     uint64_t seed, target_calls, trace_from, repeat;
     bool replay, cover;
+    struct fz_prog *replay_progs;    /* replay: the programs of etc/fuzz.replay */
+    int replay_n;
     struct fz_rng rng;
     /* set-up */
     const uint8_t *image;
@@ -795,7 +797,10 @@ static void fuzz_loop(void)
     }
 }
 
-static int replay_loop(void)
+/* Read and parse etc/fuzz.replay into M.replay_progs. Called before the
+ * baseline: the parse buffer comes from the heap, whose growth would
+ * otherwise look like a leak of the first executor. */
+static int replay_load(void)
 {
     size_t len;
     const char *text = initrd_file("etc/fuzz.replay", &len);
@@ -803,20 +808,26 @@ static int replay_loop(void)
         printf("fuzz: replay: no etc/fuzz.replay in the initrd\n");
         return -1;
     }
-    struct fz_prog *progs = malloc(REPLAY_MAX * sizeof *progs);
+    M.replay_progs = malloc(REPLAY_MAX * sizeof *M.replay_progs);
     int err_line = 0;
-    int n = progs ? fz_prog_parse(text, len, progs, REPLAY_MAX, &err_line) : -1;
+    int n = M.replay_progs ? fz_prog_parse(text, len, M.replay_progs, REPLAY_MAX, &err_line) : -1;
     if (n <= 0) {
         printf("fuzz: replay: etc/fuzz.replay line %d: cannot parse\n", err_line);
         return -1;
     }
+    M.replay_n = n;
+    return 0;
+}
+
+static void replay_loop(void)
+{
+    int n = M.replay_n;
     printf("fuzz: replay: %d program%s, %llu time%s\n", n, n == 1 ? "" : "s",
            (unsigned long long)M.repeat, M.repeat == 1 ? "" : "s");
     for (uint64_t k = 0; k < M.repeat; k++) {
         for (int i = 0; i < n; i++)
-            (void)run_one(&progs[i], true);
+            (void)run_one(&M.replay_progs[i], true);
     }
-    return 0;
 }
 
 static void print_cover(void)
@@ -852,7 +863,7 @@ int fz_manager_main(int argc, char **argv)
     M.replay = cmdline_has(cmdline, "replay");
     M.cover = cmdline_has(cmdline, "cover");
     M.rng.s = M.seed;
-    if (setup() < 0)
+    if (setup() < 0 || (M.replay && replay_load() < 0))
         return 1;
     const struct mos_kinfo *k = kinfo();
     struct snapshot before_warmup = { 0 };
@@ -878,12 +889,10 @@ int fz_manager_main(int argc, char **argv)
            (unsigned long long)M.target_calls, M.failnth, fz_table_calls(),
            (unsigned long long)M.base.free_frames);
 
-    if (M.replay) {
-        if (replay_loop() < 0)
-            return 1;
-    } else {
+    if (M.replay)
+        replay_loop();
+    else
         fuzz_loop();
-    }
     if (M.proc) {
         /* It waits for a command only after a finished program. */
         command(FZ_CMD_EXIT, 0);
