@@ -58,13 +58,23 @@ bool arch_mmu_protect(paddr_t root, vaddr_t va, unsigned prot);
 uint64_t arch_mmu_free_user_tables(paddr_t root, void (*free_table)(paddr_t));
 /* Copy the kernel half of the top-level table kroot into root. */
 void arch_mmu_share_kernel(paddr_t root, paddr_t kroot);
-void arch_mmu_switch(paddr_t root);       /* load root on this CPU */
+void arch_mmu_switch(paddr_t root);       /* load root (tag 0, flushed) on this CPU */
 paddr_t arch_mmu_current(void);
 /* One past the highest physical address this CPU can address (CPUID
  * 0x80000008; 36 bits when the leaf is missing). */
 paddr_t arch_phys_limit(void);
 void arch_tlb_flush_local(vaddr_t va);    /* one page, this CPU */
 void arch_tlb_flush_all_local(void);      /* everything incl. global pages */
+/* Address-space tags (x86_64: PCIDs, when the CPU has PCID and INVPCID).
+ * A space with tag 0 has none: each switch to it flushes. A space's tag is
+ * taken when it is made and given back when its tables are freed. */
+uint16_t arch_asid_alloc(void);
+void arch_asid_free(uint16_t asid);
+/* What a thread of the space (root, asid) loads on a switch (x86_64: the
+ * CR3 value, with the PCID and the no-flush bit when asid != 0). */
+uint64_t arch_mmu_switch_value(paddr_t root, uint16_t asid);
+/* Drop this CPU's TLB entries tagged asid (a space not running here). */
+void arch_tlb_flush_asid_local(uint16_t asid);
 /* CPU feature setup for paging (NX, global pages, PAT with WC). */
 void arch_mmu_cpu_init(void);
 /* Give a new kernel root all upper-half second-level tables, so that the

@@ -74,6 +74,9 @@ struct boot_info {
     uint32_t warnings;                /* malformed items reported and skipped */
 };
 
+/* The kernel's copy, filled in phase 2 (kernel/main.c). */
+extern struct boot_info boot_info;
+
 /* Report a problem with boot data ("multiboot2: tag 6 at +0x48 truncated").
  * The kernel prints it; host tests capture it. Counts into bi->warnings is
  * the caller's job. */

@@ -65,7 +65,6 @@ static uint64_t kcov_charge(void)
     return ALIGN_UP(kcov_bytes() + 64, (size_t)PAGE_SIZE);
 }
 
-extern struct boot_info boot_info;
 
 static bool kcov_enabled;           /* some thread collected: the hook looks further */
 static uint64_t kcov_failnth;       /* failnth=N (0: no injection), parsed once */

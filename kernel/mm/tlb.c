@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* tlb.c - TLB coherence after unmap/protect. Local invalidation page by
- * page for small ranges, a full flush beyond 32 pages; remote CPUs through
- * the shoot-down hook that SMP bring-up installs. */
+ * page for small ranges, a full flush beyond 32 pages; a space that is not
+ * running here loses all entries of its tag (they survive switches); remote
+ * CPUs through the shoot-down hook that SMP bring-up installs. */
 #include "mm/tlb.h"
 #include "mm/vmm.h"
 #include "arch/arch.h"
@@ -18,6 +19,8 @@ void tlb_flush_range(struct vm_space *vs, vaddr_t va, uint64_t len)
             for (uint64_t off = 0; off < len; off += PAGE_SIZE)
                 arch_tlb_flush_local(va + off);
         }
+    } else {
+        arch_tlb_flush_asid_local(vs->asid);    /* its tagged entries outlive a switch */
     }
     if (tlb_remote_flush)
         tlb_remote_flush(vs, va, len);

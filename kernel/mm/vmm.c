@@ -307,6 +307,7 @@ void vmm_init(const struct boot_info *bi)
     map_section(__data_start, __data_end, VM_READ | VM_WRITE);
     map_section(__ksyms_start, __ksyms_end, VM_READ);
 
+    kernel_vm.switch_root = kernel_vm.root;
     arch_mmu_switch(kernel_vm.root);
     arch_tlb_flush_all_local();
 }

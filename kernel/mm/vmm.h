@@ -24,6 +24,8 @@ struct quota;
 
 struct vm_space {
     paddr_t root;               /* top-level page table (physical) */
+    uint64_t switch_root;       /* what its threads load (arch_mmu_switch_value) */
+    uint16_t asid;              /* its TLB tag (arch_asid_alloc; 0 = none) */
     struct spinlock lock;       /* page-table updates of this space */
     uint64_t table_pages;       /* page-table pages owned (user half only) */
     void *owner;                /* the process, or NULL for the kernel */

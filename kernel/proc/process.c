@@ -111,6 +111,8 @@ int process_create(struct process *parent, const char *name, uint64_t quota_byte
      * kobj_put, so an earlier kobj_init left the object count one too high
      * (found by the fuzzer's allocation-failure injection). */
     kobj_init(&p->obj, MOS_CAP_PROCESS);
+    p->vs.asid = arch_asid_alloc();
+    p->vs.switch_root = arch_mmu_switch_value(root, p->vs.asid);
     list_push_back(&process_list, &p->all_node);
     processes_alive++;
     *out = p;
@@ -151,6 +153,9 @@ static void teardown_body(struct process *p)
     p->vs.table_pages = 0;
     free_table(p->vs.root);
     p->vs.root = 0;
+    arch_asid_free(p->vs.asid);         /* reused only after every CPU dropped its entries */
+    p->vs.asid = 0;
+    p->vs.switch_root = 0;
     if (p->iomap) {
         kfree(p->iomap);
         p->iomap = NULL;

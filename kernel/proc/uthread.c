@@ -50,7 +50,7 @@ int uthread_create(struct process *p, uint64_t entry, uint64_t stack, uint64_t a
     t->arch_ext = ext;
     arch_user_thread_init(t, entry, stack, arg);
     t->proc = p;
-    t->space_root = p->vs.root;
+    t->space_root = p->vs.switch_root;
     t->iomap = &p->iomap;
     t->iomap_gen = &p->iomap_gen;
     t->ipc_buf = ipc_buf;

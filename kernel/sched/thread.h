@@ -52,7 +52,7 @@ struct thread {
 
     /* What the CPU needs on a switch to this thread (set by proc code;
      * kernel threads: the kernel's root and no I/O bitmap). */
-    paddr_t space_root;             /* top-level page table */
+    uint64_t space_root;            /* what a switch to it loads (vm_space.switch_root) */
     uint8_t *const *iomap;          /* -> its process's I/O bitmap pointer, or NULL */
     const uint64_t *iomap_gen;      /* -> that bitmap's version */
 

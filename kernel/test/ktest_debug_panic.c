@@ -18,7 +18,6 @@
 #include "mm/kheap.h"
 #include "config.h"
 
-extern struct boot_info boot_info;
 
 static volatile int v_int_max = 0x7fffffff, v_one = 1;
 static volatile long sink;

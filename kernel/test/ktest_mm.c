@@ -14,7 +14,6 @@
 #include "lib/string.h"
 #include <mos/errors.h>
 
-extern struct boot_info boot_info;
 
 #define TEST_VA (KMMIO_REGION_END - MiB(64))    /* scratch window for VMM tests */
 

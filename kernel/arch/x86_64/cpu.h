@@ -50,6 +50,16 @@ static inline uint64_t read_rflags(void) { uint64_t f; __asm__ volatile("pushfq;
 static inline uint64_t read_rbp(void) { uint64_t v; __asm__ volatile("mov %%rbp, %0" : "=r"(v)); return v; }
 static inline uint64_t read_rsp(void) { uint64_t v; __asm__ volatile("mov %%rsp, %0" : "=r"(v)); return v; }
 static inline void invlpg(vaddr_t va) { __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory"); }
+/* INVPCID types: one address of one PCID, one PCID, everything, everything but global. */
+#define INVPCID_ADDR       0
+#define INVPCID_SINGLE     1
+#define INVPCID_ALL        2
+#define INVPCID_ALL_NONGLOBAL 3
+static inline void invpcid(uint64_t type, uint16_t pcid, vaddr_t va)
+{
+    struct { uint64_t pcid, va; } d = { pcid, va };
+    __asm__ volatile("invpcid %0, %1" :: "m"(d), "r"(type) : "memory");
+}
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
@@ -66,6 +76,7 @@ static inline void clac(void) { __asm__ volatile("clac" ::: "memory", "cc"); }
 #define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_FSGSBASE (1ull << 16)
 #define CR4_PCIDE   (1ull << 17)
+#define CR3_NOFLUSH (1ull << 63)          /* with CR4.PCIDE: keep the new PCID's TLB entries */
 #define CR4_OSXSAVE (1ull << 18)
 #define CR4_SMEP    (1ull << 20)
 #define CR4_SMAP    (1ull << 21)

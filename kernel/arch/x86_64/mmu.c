@@ -9,6 +9,11 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/arch_cpu.h"
+#include "arch/x86_64/pcid.h"
+#include "arch/x86_64/smp.h"
+#include "boot/boot_info.h"
+#include "lib/cmdline.h"
+#include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/vmm.h"
 #include <mos/errors.h>
@@ -232,6 +237,39 @@ void arch_tlb_flush_all_local(void)
     }
 }
 
+/* PCIDs: used only with INVPCID too, which flushes one PCID of a space
+ * that is not running here (after an unmap) and all of them (before freed
+ * PCIDs are reused, pcid.c). Decided once, on the boot CPU; "nopcid" on
+ * the kernel command line turns them off. */
+static enum { PCID_UNDECIDED, PCID_OFF, PCID_ON } pcid_mode;
+
+static void flush_all_pcids(void)
+{
+    invpcid(INVPCID_ALL_NONGLOBAL, 0, 0);
+    smp_flush_all_asids();
+}
+
+static void pcid_decide(void)
+{
+    uint32_t a, b, c, d, b7 = 0;
+    cpuid(0, 0, &a, &b, &c, &d);
+    unsigned max = a;
+    cpuid(1, 0, &a, &b, &c, &d);
+    bool pcid = (c >> 17) & 1;
+    if (max >= 7) {
+        cpuid(7, 0, &a, &b7, &c, &d);
+    }
+    bool inv = (b7 >> 10) & 1;
+    bool off = cmdline_has(boot_info.cmdline, "nopcid");
+    pcid_mode = pcid && inv && !off ? PCID_ON : PCID_OFF;
+    if (pcid_mode == PCID_ON) {
+        pcid_init(flush_all_pcids);
+        kprintf("mmu: PCID on (%u tags, INVPCID)\n", PCID_COUNT - 1);
+    } else {
+        kprintf("mmu: PCID off (%s)\n", off ? "nopcid" : !pcid ? "no PCID" : "no INVPCID");
+    }
+}
+
 void arch_mmu_cpu_init(void)
 {
     /* PAT: 0 WB, 1 WC, 2 UC-, 3 UC, 4 WB, 5 WT, 6 UC-, 7 UC. */
@@ -239,6 +277,34 @@ void arch_mmu_cpu_init(void)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
     write_cr0(read_cr0() | CR0_WP);
     write_cr4(read_cr4() | CR4_PGE);
+    if (pcid_mode == PCID_UNDECIDED)
+        pcid_decide();
+    if (pcid_mode == PCID_ON) {
+        if (read_cr3() & 0xFFF)
+            write_cr3(read_cr3() & ~0xFFFull);      /* CR4.PCIDE needs CR3[11:0] = 0 */
+        write_cr4(read_cr4() | CR4_PCIDE);
+    }
+}
+
+uint16_t arch_asid_alloc(void)
+{
+    return pcid_alloc();
+}
+
+void arch_asid_free(uint16_t asid)
+{
+    pcid_free(asid);
+}
+
+uint64_t arch_mmu_switch_value(paddr_t root, uint16_t asid)
+{
+    return asid ? root | asid | CR3_NOFLUSH : root;
+}
+
+void arch_tlb_flush_asid_local(uint16_t asid)
+{
+    if (asid)
+        invpcid(INVPCID_SINGLE, asid, 0);
 }
 
 int arch_mmu_init_kernel_root(paddr_t root, arch_pt_alloc_fn alloc, void *ctx)

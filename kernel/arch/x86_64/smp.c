@@ -37,15 +37,18 @@ extern void (*spin_wait_hook)(void);
 static volatile bool stopping;
 static struct kstack idle_stacks[MAX_CPUS];
 
-/* Shoot-down request (sd_lock): a TLB range to flush, or (iomap) the I/O
- * permission bitmap of the running thread to reload. */
+/* Shoot-down request (sd_lock): a TLB range of one space to flush, the
+ * I/O permission bitmap of the running thread to reload, or every PCID's
+ * entries to drop. */
 static struct spinlock sd_lock = SPINLOCK_INIT("shootdown");
+enum sd_kind { SD_RANGE, SD_IOMAP, SD_ALL_ASIDS };
 static struct {
+    enum sd_kind kind;
     vaddr_t va;
     uint64_t len;
     paddr_t root;
+    uint16_t asid;              /* the space's PCID (0: none) */
     bool kernel;
-    bool iomap;
 } sd_req;
 static volatile uint64_t sd_pending;        /* CPUs that still have to flush */
 static uint64_t sd_count;
@@ -69,8 +72,10 @@ void smp_tlb_service(void)
     uint64_t bit = 1ull << me;
     if (!(__atomic_load_n(&sd_pending, __ATOMIC_ACQUIRE) & bit))
         return;
-    if (sd_req.iomap) {
+    if (sd_req.kind == SD_IOMAP) {
         arch_thread_refresh(this_cpu()->current);
+    } else if (sd_req.kind == SD_ALL_ASIDS) {
+        invpcid(INVPCID_ALL_NONGLOBAL, 0, 0);
     } else if (sd_req.kernel || (read_cr3() & ~0xFFFull) == sd_req.root) {
         if (sd_req.len > 32 * PAGE_SIZE) {
             arch_tlb_flush_all_local();
@@ -78,6 +83,10 @@ void smp_tlb_service(void)
             for (uint64_t off = 0; off < sd_req.len; off += PAGE_SIZE)
                 invlpg(sd_req.va + off);
         }
+    } else {
+        /* Not running here, but it may have run here: its PCID's entries
+         * survived the switch away. */
+        arch_tlb_flush_asid_local(sd_req.asid);
     }
     __atomic_fetch_and(&sd_pending, ~bit, __ATOMIC_RELEASE);
 }
@@ -89,7 +98,7 @@ static void spin_wait_service(void)
 }
 
 /* Post the request to every other CPU and wait until each has done it. */
-static void remote_request(vaddr_t va, uint64_t len, paddr_t root, bool kernel, bool iomap)
+static void remote_request(enum sd_kind kind, vaddr_t va, uint64_t len, paddr_t root, uint16_t asid, bool kernel)
 {
     uint64_t f = arch_irq_save();
     while (!spin_trylock(&sd_lock)) {
@@ -97,11 +106,12 @@ static void remote_request(vaddr_t va, uint64_t len, paddr_t root, bool kernel, 
         cpu_relax();
     }
     unsigned me = arch_cpu_id();
+    sd_req.kind = kind;
     sd_req.va = va;
     sd_req.len = len;
     sd_req.root = root;
+    sd_req.asid = asid;
     sd_req.kernel = kernel;
-    sd_req.iomap = iomap;
     uint64_t targets = 0;
     for (unsigned i = 0; i < ncpus_online; i++)
         if (i != me && cpus[i].online)
@@ -112,7 +122,7 @@ static void remote_request(vaddr_t va, uint64_t len, paddr_t root, bool kernel, 
             apic_send_ipi(cpus[i].arch.apic_id, VEC_IPI_TLB);
     while (__atomic_load_n(&sd_pending, __ATOMIC_ACQUIRE))
         cpu_relax();
-    if (!iomap)
+    if (kind == SD_RANGE)
         sd_count++;
     spin_unlock(&sd_lock);
     arch_irq_restore(f);
@@ -122,13 +132,19 @@ static void remote_flush(struct vm_space *vs, vaddr_t va, uint64_t len)
 {
     if (ncpus_online < 2 || !smp_shootdown_enabled)
         return;
-    remote_request(va, len, vs->root, vs == &kernel_vm, false);
+    remote_request(SD_RANGE, va, len, vs->root, vs->asid, vs == &kernel_vm);
 }
 
 void arch_iomap_sync(void)
 {
     if (ncpus_online >= 2)
-        remote_request(0, 0, 0, false, true);
+        remote_request(SD_IOMAP, 0, 0, 0, 0, false);
+}
+
+void smp_flush_all_asids(void)
+{
+    if (ncpus_online >= 2)
+        remote_request(SD_ALL_ASIDS, 0, 0, 0, 0, false);
 }
 
 uint64_t smp_shootdowns(void)

@@ -14,6 +14,9 @@ unsigned smp_start_aps(const struct acpi_madt_info *madt);
 void smp_tlb_service(void);
 /* NMI: a CPU told to stop halts for good. */
 void smp_nmi(void);
+/* Make every other CPU drop all its non-global TLB entries of every PCID
+ * (pcid.c recycling freed PCIDs); returns once each has. */
+void smp_flush_all_asids(void);
 /* Shoot-downs performed and IPIs sent (tests). */
 uint64_t smp_shootdowns(void);
 /* Test hook: when false, remote TLB flushes are skipped (the revocation
