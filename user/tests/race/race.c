@@ -378,9 +378,15 @@ UTEST(no_use_of_a_revoked_mapping_or_endpoint_succeeds_on_any_cpu)
     struct reader_stats sum;
     uint64_t first;
     /* Warm-up: the page tables of the windows and thread stacks stay with
-     * this process, so the counters are taken after it. */
+     * this process, so the counters are taken after it, once its threads
+     * are freed too: a thread that exited is freed when its CPU next idles
+     * (thread_reap), which may be after the join saw it dead. */
+    uint64_t threads0 = kinfo->objects[MOS_CAP_THREAD];
     run_race((kinfo->boot_flags & MOS_BOOT_REALTIME) ? 1 : 8, &sum, &first);
     expect_no_stale(&sum, first);
+    for (int k = 0; k < 2000 && kinfo->objects[MOS_CAP_THREAD] > threads0; k++)
+        (void)mos_thread_block(MS);
+    EXPECT_EQ(kinfo->objects[MOS_CAP_THREAD], threads0);
     struct counters before, after;
     snapshot(&before);
     uint64_t t0 = utest_now_ns();
