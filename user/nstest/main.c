@@ -5,7 +5,8 @@
  *   over 127.0.0.1 (no NIC needed): ping, TCP and UDP echo through echod,
  *   protocol errors, and no leaks after 1000 sockets and 100 connections;
  *   with a NIC: the DHCP address, ping of the gateway.
- * Then "NSTEST READY": it serves the host's measurements until told to stop:
+ * Then, once the interface has an address (or after 10 s without one),
+ * "NSTEST READY": it serves the host's measurements until told to stop:
  *   TCP 5001 sink   reads to the end, answers 16 bytes (bytes, guest ns)
  *   TCP 5002 source reads an 8-byte length, sends that many bytes, closes
  *   UDP 5004 sink   counts datagrams and hashes their bytes (FNV-1a)
@@ -627,7 +628,15 @@ static void serve(void)
         }
     }
     (void)net_set_nonblock((int)l[3], true);
-    printf("NSTEST READY\n");
+    /* The host connects as soon as it reads READY: with no address yet, the
+     * netstack drops its first SYN and QEMU's user network retries only
+     * about 6 s later (which once looked like slow transfers). So wait,
+     * at most 10 s, until the interface has its address. */
+    struct net_ifinfo ii;
+    uint64_t until = now_ms() + 10000;
+    while (net_ifinfo(&ii) == 0 && !(ii.flags & NET_IF_UP) && now_ms() < until)
+        (void)mos_thread_block(10ull * 1000000u);
+    printf("NSTEST READY%s\n", ii.flags & NET_IF_UP ? "" : " (no address)");
     for (bool on = true; on;) {
         struct net_pollfd p[4];
         for (int i = 0; i < 4; i++)
