@@ -604,6 +604,38 @@ UTEST(suspended_thread_starts_only_when_woken)
     EXPECT_EQ(mos_cap_delete(code), 0);
 }
 
+/* A raw child with the code page and one suspended thread (blocks forever
+ * once started); *t gets the THREAD handle. Returns the PROCESS handle. */
+static long child_with_suspended_thread(long code, long *t)
+{
+    struct mos_proc_args a = proc_args(64, 16, 0);
+    long p = MUST(mos_proc_create((uint64_t)&a));
+    EXPECT_EQ(mos_mem_map(code, p, RAW_CODE_VA, 0, 1, MOS_PROT_READ | MOS_PROT_EXEC), 0);
+    *t = MUST(mos_thread_create(p, raw_entry(raw_block_forever), 0, 0,
+                                MOS_THREAD_PRIO(20) | MOS_THREAD_SUSPENDED, 0));
+    return p;
+}
+
+/* Move our capability h, as it is, into process p. */
+static void move_into(long h, long p)
+{
+    struct mos_cap_info i;
+    EXPECT_EQ(inspect(h, &i), 0);
+    EXPECT(mos_cap_transfer(h, p, i.rights | MOS_XFER_MOVE, 0, 0, 0) > 0);
+}
+
+/* Wait (at most ms) until the live process and thread counts are back to
+ * procs and threads (a killed process's suspended thread is reaped once it
+ * runs), then check them. */
+static void expect_counts_back(uint64_t procs, uint64_t threads, unsigned ms)
+{
+    for (unsigned k = 0; k < ms / 10 && (kinfo->objects[MOS_CAP_PROCESS] != procs
+                                         || kinfo->objects[MOS_CAP_THREAD] != threads); k++)
+        (void)mos_thread_block(MS * 10);
+    EXPECT_EQ(kinfo->objects[MOS_CAP_PROCESS], procs);
+    EXPECT_EQ(kinfo->objects[MOS_CAP_THREAD], threads);
+}
+
 /* A process whose only thread was created suspended is collected once
  * nobody can wake it: while the creator holds the THREAD capability it
  * stays (that holder may still start it), and when that goes too the
@@ -611,12 +643,8 @@ UTEST(suspended_thread_starts_only_when_woken)
 UTEST(unreachable_process_with_only_a_suspended_thread_is_collected)
 {
     uint64_t procs = kinfo->objects[MOS_CAP_PROCESS], threads = kinfo->objects[MOS_CAP_THREAD];
-    long code = MUST(raw_code_cap());
-    struct mos_proc_args a = proc_args(64, 16, 0);
-    long p = MUST(mos_proc_create((uint64_t)&a));
-    EXPECT_EQ(mos_mem_map(code, p, RAW_CODE_VA, 0, 1, MOS_PROT_READ | MOS_PROT_EXEC), 0);
-    long t = MUST(mos_thread_create(p, raw_entry(raw_block_forever), 0, 0,
-                                    MOS_THREAD_PRIO(20) | MOS_THREAD_SUSPENDED, 0));
+    long code = MUST(raw_code_cap()), t;
+    long p = child_with_suspended_thread(code, &t);
     EXPECT_EQ(kinfo->objects[MOS_CAP_PROCESS], procs + 1);
     EXPECT_EQ(mos_cap_delete(p), 0);                 /* still reachable through t */
     (void)mos_thread_block(MS * 20);
@@ -625,11 +653,7 @@ UTEST(unreachable_process_with_only_a_suspended_thread_is_collected)
     EXPECT_EQ(inspect(t, &i), 0);
     EXPECT_EQ(i.u.thread.state, 0);                  /* alive, not started */
     EXPECT_EQ(mos_cap_delete(t), 0);                 /* now nobody can start it */
-    for (int k = 0; k < 200 && (kinfo->objects[MOS_CAP_PROCESS] != procs
-                                || kinfo->objects[MOS_CAP_THREAD] != threads); k++)
-        (void)mos_thread_block(MS * 10);
-    EXPECT_EQ(kinfo->objects[MOS_CAP_PROCESS], procs);
-    EXPECT_EQ(kinfo->objects[MOS_CAP_THREAD], threads);
+    expect_counts_back(procs, threads, 2000);
     EXPECT_EQ(mos_cap_delete(code), 0);
 }
 
@@ -642,24 +666,12 @@ UTEST(unreachable_process_with_only_a_suspended_thread_is_collected)
 UTEST(moving_the_last_capability_into_an_idle_process_collects_it)
 {
     uint64_t procs = kinfo->objects[MOS_CAP_PROCESS], threads = kinfo->objects[MOS_CAP_THREAD];
-    long code = MUST(raw_code_cap());
-    struct mos_proc_args a = proc_args(64, 16, 0);
-    long p = MUST(mos_proc_create((uint64_t)&a));
-    EXPECT_EQ(mos_mem_map(code, p, RAW_CODE_VA, 0, 1, MOS_PROT_READ | MOS_PROT_EXEC), 0);
-    long t = MUST(mos_thread_create(p, raw_entry(raw_block_forever), 0, 0,
-                                    MOS_THREAD_PRIO(20) | MOS_THREAD_SUSPENDED, 0));
-    struct mos_cap_info i;
-    EXPECT_EQ(inspect(t, &i), 0);
-    EXPECT(mos_cap_transfer(t, p, i.rights | MOS_XFER_MOVE, 0, 0, 0) > 0);
+    long code = MUST(raw_code_cap()), t;
+    long p = child_with_suspended_thread(code, &t);
+    move_into(t, p);
     EXPECT_EQ(kinfo->objects[MOS_CAP_PROCESS], procs + 1);     /* we still hold p */
-    EXPECT_EQ(inspect(p, &i), 0);
-    EXPECT(mos_cap_transfer(p, p, i.rights | MOS_XFER_MOVE, 0, 0, 0) > 0);
-    /* Killed by the transfer; its suspended thread is reaped when it runs. */
-    for (int k = 0; k < 200 && (kinfo->objects[MOS_CAP_PROCESS] != procs
-                                || kinfo->objects[MOS_CAP_THREAD] != threads); k++)
-        (void)mos_thread_block(MS * 10);
-    EXPECT_EQ(kinfo->objects[MOS_CAP_PROCESS], procs);
-    EXPECT_EQ(kinfo->objects[MOS_CAP_THREAD], threads);
+    move_into(p, p);
+    expect_counts_back(procs, threads, 2000);
     EXPECT_EQ(mos_cap_delete(code), 0);
 }
 
@@ -669,27 +681,16 @@ UTEST(moving_the_last_capability_into_an_idle_process_collects_it)
 UTEST(last_running_thread_leaving_only_a_suspended_one_collects_the_process)
 {
     uint64_t procs = kinfo->objects[MOS_CAP_PROCESS], threads = kinfo->objects[MOS_CAP_THREAD];
-    long code = MUST(raw_code_cap());
-    struct mos_proc_args a = proc_args(64, 16, 0);
-    long p = MUST(mos_proc_create((uint64_t)&a));
-    EXPECT_EQ(mos_mem_map(code, p, RAW_CODE_VA, 0, 1, MOS_PROT_READ | MOS_PROT_EXEC), 0);
-    long t = MUST(mos_thread_create(p, raw_entry(raw_block_forever), 0, 0,
-                                    MOS_THREAD_PRIO(20) | MOS_THREAD_SUSPENDED, 0));
-    struct mos_cap_info i;
-    EXPECT_EQ(inspect(t, &i), 0);
-    EXPECT(mos_cap_transfer(t, p, i.rights | MOS_XFER_MOVE, 0, 0, 0) > 0);
+    long code = MUST(raw_code_cap()), t;
+    long p = child_with_suspended_thread(code, &t);
+    move_into(t, p);
     long run = MUST(mos_thread_create(p, raw_entry(raw_sleep_exit_thread), 0, MS * 300,
                                       MOS_THREAD_PRIO(20), 0));
     EXPECT_EQ(mos_cap_delete(run), 0);
-    EXPECT_EQ(inspect(p, &i), 0);
-    EXPECT(mos_cap_transfer(p, p, i.rights | MOS_XFER_MOVE, 0, 0, 0) > 0);
+    move_into(p, p);
     /* The sleeping thread still runs there: nothing is collected yet. */
     EXPECT_EQ(kinfo->objects[MOS_CAP_PROCESS], procs + 1);
-    for (int k = 0; k < 300 && (kinfo->objects[MOS_CAP_PROCESS] != procs
-                                || kinfo->objects[MOS_CAP_THREAD] != threads); k++)
-        (void)mos_thread_block(MS * 10);
-    EXPECT_EQ(kinfo->objects[MOS_CAP_PROCESS], procs);
-    EXPECT_EQ(kinfo->objects[MOS_CAP_THREAD], threads);
+    expect_counts_back(procs, threads, 3000);
     EXPECT_EQ(mos_cap_delete(code), 0);
 }
 
