@@ -342,7 +342,11 @@ UTEST(allocated_memory_is_zero_after_kernel_objects_were_freed)
             EXPECT_EQ(mos_mem_map(m, p, 0x0000500000000000ull + (k << 30), 0, 1, MOS_PROT_READ), 0);
         for (unsigned k = 0; k < 20; k++)
             (void)mos_cap_transfer(ep, p, MOS_RIGHT_WRITE, k + 1, 0, 0);
-        long t = mos_thread_create(p, 0x0000500000000000ull, 0x0000500000001000ull, 0, MOS_THREAD_PRIO(1), 0);
+        /* Suspended: started, it would fault at once (its entry is not
+         * executable) and, on another CPU, could kill p before the
+         * proc_destroy below (-MOS_EDEAD, seen on 4 CPUs in real time). */
+        long t = mos_thread_create(p, 0x0000500000000000ull, 0x0000500000001000ull, 0,
+                                   MOS_THREAD_PRIO(1) | MOS_THREAD_SUSPENDED, 0);
         EXPECTF(t > 0, "thread_create: %s", mos_strerror(t));
         EXPECT_EQ(mos_proc_destroy(p, 0), 0);
         if (t > 0)
