@@ -129,22 +129,29 @@ def measured(g, fn):
     return moved * 8 / dt / 1e6, dt, {k: c1[k] - c0[k] for k in c0}
 
 
-def send_in(g, size=SIZE):
+def feed_sink(s, size):
+    """Send size random bytes to nstest's sink over the connected socket s,
+    end the stream and read its 16-byte answer; the byte count it reports,
+    or -1 if it did not answer."""
     block = os.urandom(1 << 16)
+    left = size
+    while left:
+        n = min(left, len(block))
+        s.sendall(block[:n])
+        left -= n
+    s.shutdown(socket.SHUT_WR)
+    reply = b""
+    while len(reply) < 16:
+        chunk = s.recv(16 - len(reply))
+        if not chunk:
+            break
+        reply += chunk
+    return struct.unpack("<QQ", reply)[0] if len(reply) == 16 else -1
+
+
+def send_in(g, size=SIZE):
     with g.connect("sink") as s:
-        left = size
-        while left:
-            n = min(left, len(block))
-            s.sendall(block[:n])
-            left -= n
-        s.shutdown(socket.SHUT_WR)
-        reply = b""
-        while len(reply) < 16:
-            chunk = s.recv(16 - len(reply))
-            if not chunk:
-                break
-            reply += chunk
-    got = struct.unpack("<QQ", reply)[0] if len(reply) == 16 else -1
+        got = feed_sink(s, size)
     if got != size:
         raise RuntimeError(f"the sink got {got} of {size} bytes")
     return size

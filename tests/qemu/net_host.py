@@ -229,41 +229,50 @@ def status_txt(port):
 
 
 # ---------------------------------------------------------------- echo
+def echo_over(s, data, timeout=120.0, shut=True):
+    """Send data over the open connection s from a writer thread (then
+    SHUT_WR, unless shut is false: the connection stays in use) while
+    reading as many bytes back; (bytes back, their SHA-256 hex, the first
+    error or None)."""
+    err = []
+
+    def writer():
+        try:
+            view = memoryview(data)
+            while view:
+                n = s.send(view[:65536])
+                view = view[n:]
+            if shut:
+                s.shutdown(socket.SHUT_WR)
+        except OSError as e:
+            err.append(e)
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    h = hashlib.sha256()
+    got = 0
+    try:
+        while got < len(data):
+            chunk = s.recv(262144)
+            if not chunk:
+                break
+            h.update(chunk)
+            got += len(chunk)
+    except OSError as e:
+        err.append(e)
+    t.join(timeout)
+    return got, h.hexdigest(), err[0] if err else None
+
+
 def echo(port, size, seed, timeout=120.0):
     """size bytes through a TCP echo service and back, writer and reader at
     once; (ok, detail) with SHA-256 of both sides."""
     data = payload(f"echo-{seed}", size)
-    err = []
     with connect(port, timeout) as s:
         s.settimeout(timeout)
-
-        def writer():
-            try:
-                view = memoryview(data)
-                while view:
-                    n = s.send(view[:65536])
-                    view = view[n:]
-                s.shutdown(socket.SHUT_WR)
-            except OSError as e:
-                err.append(e)
-        t = threading.Thread(target=writer, daemon=True)
-        t.start()
-        h = hashlib.sha256()
-        got = 0
-        try:
-            while got < size:
-                chunk = s.recv(262144)
-                if not chunk:
-                    break
-                h.update(chunk)
-                got += len(chunk)
-        except OSError as e:
-            err.append(e)
-        t.join(timeout)
+        got, have, err = echo_over(s, data, timeout)
     want = hashlib.sha256(data).hexdigest()
-    have = h.hexdigest()
     if err:
-        return False, f"{size} bytes: {err[0]} after {got} bytes back"
+        return False, f"{size} bytes: {err} after {got} bytes back"
     if got != size or want != have:
         return False, f"{size} bytes: got {got}, sha256 {have[:16]} != {want[:16]}"
     return True, f"{size} bytes, sha256 {want[:16]}"

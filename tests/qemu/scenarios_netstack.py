@@ -32,11 +32,15 @@ import hashlib
 import os
 import socket
 import struct
-import threading
+import sys
 import time
 
 import scenarios as S
-from net_host import free_ports
+from net_host import connect, echo, echo_over, free_ports
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "tools"))
+from netbench import feed_sink  # noqa: E402
 
 NETSTACK_ISO = "minimalos-netstack.iso"
 TCP_PORTS = {"echo": 7, "sink": 5001, "source": 5002, "control": 5003}
@@ -51,54 +55,10 @@ def net_args(ports):
             "-netdev", f"user,id=n0,restrict=on,{fwd}")
 
 
-def connect(port, timeout=10.0, tries=20):
-    """A TCP connection to the forwarded port; slirp accepts before the guest
-    does, so retry while the guest side refuses (reset or EOF at once)."""
-    last = None
-    for _ in range(tries):
-        try:
-            return socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        except OSError as e:
-            last = e
-            time.sleep(0.25)
-    raise OSError(f"cannot connect to 127.0.0.1:{port}: {last}")
-
-
-def tcp_echo(port, size, seed, timeout=30.0):
-    """Send size bytes through the echo service and read them back; returns
-    (ok, detail). Writer and reader run at once (a thread writes)."""
-    data = hashlib.shake_256(f"netstack-{seed}".encode()).digest(size)
-    with connect(port, timeout) as s:
-        s.settimeout(timeout)
-        err = []
-
-        def writer():
-            try:
-                s.sendall(data)
-                s.shutdown(socket.SHUT_WR)
-            except OSError as e:
-                err.append(e)
-        t = threading.Thread(target=writer, daemon=True)
-        t.start()
-        got = bytearray()
-        while len(got) < size:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-        t.join(timeout)
-    if err:
-        return False, f"{size} bytes: send failed: {err[0]}"
-    want, have = hashlib.sha256(data).hexdigest(), hashlib.sha256(bytes(got)).hexdigest()
-    if len(got) != size or want != have:
-        return False, f"{size} bytes: got {len(got)}, sha256 {have[:16]} != {want[:16]}"
-    return True, f"{size} bytes sha256 {want[:16]}"
-
-
 def check_tcp_echo(port, sizes=(64 * 1024, 256 * 1024, 1024 * 1024)):
     details = []
     for i, size in enumerate(sizes):
-        ok, d = tcp_echo(port, size, i)
+        ok, d = echo(port, size, f"netstack-{i}", 30.0)
         details.append(d)
         if not ok:
             return S.Result("tcp-echo", S.FAIL, d)
@@ -179,25 +139,12 @@ def check_udp_echo(ports, n=10):
 
 def throughput_in(port, size=16 * 1024 * 1024):
     """Host -> guest: send size bytes to the sink; it answers (bytes, ns)."""
-    block = os.urandom(65536)
     with connect(port, 60.0) as s:
         t0 = time.monotonic()
-        left = size
-        while left:
-            n = min(left, len(block))
-            s.sendall(block[:n])
-            left -= n
-        s.shutdown(socket.SHUT_WR)
-        reply = b""
-        while len(reply) < 16:
-            chunk = s.recv(16 - len(reply))
-            if not chunk:
-                break
-            reply += chunk
+        got = feed_sink(s, size)
         dt = time.monotonic() - t0
-    if len(reply) != 16:
+    if got < 0:
         return S.Result("throughput-in", S.FAIL, "the sink did not report")
-    got, _ns = struct.unpack("<QQ", reply)
     if got != size:
         return S.Result("throughput-in", S.FAIL, f"the sink got {got} of {size} bytes")
     return S.Result("throughput-in", S.PASS,
@@ -223,18 +170,10 @@ def throughput_out(port, size=16 * 1024 * 1024):
 
 
 def echo_on(s, size, seed):
-    """Echo size bytes over an open connection (writer thread, reader here)."""
+    """Echo size bytes over an open connection that stays in use."""
     data = hashlib.shake_256(f"survive-{seed}".encode()).digest(size)
-    t = threading.Thread(target=s.sendall, args=(data,), daemon=True)
-    t.start()
-    got = bytearray()
-    while len(got) < size:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        got += chunk
-    t.join(30)
-    return hashlib.sha256(bytes(got)).digest() == hashlib.sha256(data).digest()
+    got, have, err = echo_over(s, data, 30, shut=False)
+    return err is None and got == size and have == hashlib.sha256(data).hexdigest()
 
 
 def check_driver_restart(ports):

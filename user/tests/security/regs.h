@@ -23,6 +23,26 @@
 #define CHECK_STACK_PAGES 8u
 #define POLLUTE_SPIN    20000u                    /* iterations between the polluter's progress steps */
 
+/* XMM0..XMM15 = {rax, rax} with rax counting up by one per register
+ * (used by the polluter and the checker, each with its own base). */
+#define FILL_XMM_FROM_RAX \
+    "    movq %rax, %xmm0\n  punpcklqdq %xmm0, %xmm0\n  inc %rax\n" \
+    "    movq %rax, %xmm1\n  punpcklqdq %xmm1, %xmm1\n  inc %rax\n" \
+    "    movq %rax, %xmm2\n  punpcklqdq %xmm2, %xmm2\n  inc %rax\n" \
+    "    movq %rax, %xmm3\n  punpcklqdq %xmm3, %xmm3\n  inc %rax\n" \
+    "    movq %rax, %xmm4\n  punpcklqdq %xmm4, %xmm4\n  inc %rax\n" \
+    "    movq %rax, %xmm5\n  punpcklqdq %xmm5, %xmm5\n  inc %rax\n" \
+    "    movq %rax, %xmm6\n  punpcklqdq %xmm6, %xmm6\n  inc %rax\n" \
+    "    movq %rax, %xmm7\n  punpcklqdq %xmm7, %xmm7\n  inc %rax\n" \
+    "    movq %rax, %xmm8\n  punpcklqdq %xmm8, %xmm8\n  inc %rax\n" \
+    "    movq %rax, %xmm9\n  punpcklqdq %xmm9, %xmm9\n  inc %rax\n" \
+    "    movq %rax, %xmm10\n  punpcklqdq %xmm10, %xmm10\n  inc %rax\n" \
+    "    movq %rax, %xmm11\n  punpcklqdq %xmm11, %xmm11\n  inc %rax\n" \
+    "    movq %rax, %xmm12\n  punpcklqdq %xmm12, %xmm12\n  inc %rax\n" \
+    "    movq %rax, %xmm13\n  punpcklqdq %xmm13, %xmm13\n  inc %rax\n" \
+    "    movq %rax, %xmm14\n  punpcklqdq %xmm14, %xmm14\n  inc %rax\n" \
+    "    movq %rax, %xmm15\n  punpcklqdq %xmm15, %xmm15\n"
+
 /* The page shared with the polluter. */
 struct shared {
     volatile uint64_t progress;       /* +1 per polluted loop */
@@ -70,22 +90,7 @@ __asm__(".pushsection .rodata.secpolluter, \"a\"\n"
         "    fld1\n  fldpi\n  fldl2t\n"
         "    pushq $0x7F80\n  ldmxcsr (%rsp)\n  popq %rax\n"
         "    movabs $0xA5A5A5A510000000, %rax\n"
-        "    movq %rax, %xmm0\n  punpcklqdq %xmm0, %xmm0\n  inc %rax\n"
-        "    movq %rax, %xmm1\n  punpcklqdq %xmm1, %xmm1\n  inc %rax\n"
-        "    movq %rax, %xmm2\n  punpcklqdq %xmm2, %xmm2\n  inc %rax\n"
-        "    movq %rax, %xmm3\n  punpcklqdq %xmm3, %xmm3\n  inc %rax\n"
-        "    movq %rax, %xmm4\n  punpcklqdq %xmm4, %xmm4\n  inc %rax\n"
-        "    movq %rax, %xmm5\n  punpcklqdq %xmm5, %xmm5\n  inc %rax\n"
-        "    movq %rax, %xmm6\n  punpcklqdq %xmm6, %xmm6\n  inc %rax\n"
-        "    movq %rax, %xmm7\n  punpcklqdq %xmm7, %xmm7\n  inc %rax\n"
-        "    movq %rax, %xmm8\n  punpcklqdq %xmm8, %xmm8\n  inc %rax\n"
-        "    movq %rax, %xmm9\n  punpcklqdq %xmm9, %xmm9\n  inc %rax\n"
-        "    movq %rax, %xmm10\n  punpcklqdq %xmm10, %xmm10\n  inc %rax\n"
-        "    movq %rax, %xmm11\n  punpcklqdq %xmm11, %xmm11\n  inc %rax\n"
-        "    movq %rax, %xmm12\n  punpcklqdq %xmm12, %xmm12\n  inc %rax\n"
-        "    movq %rax, %xmm13\n  punpcklqdq %xmm13, %xmm13\n  inc %rax\n"
-        "    movq %rax, %xmm14\n  punpcklqdq %xmm14, %xmm14\n  inc %rax\n"
-        "    movq %rax, %xmm15\n  punpcklqdq %xmm15, %xmm15\n"
+        FILL_XMM_FROM_RAX
         "    pushfq\n  orq $0x40400, (%rsp)\n  popfq\n"     /* DF and AC */
         "    movq $" "20000" ", 8(%r15)\n"
         "    movabs $0xA5A5A5A500000000, %rax\n"
@@ -149,22 +154,7 @@ __asm__(".text\n"
         "    push %rdx\n"                               /* out */
         "    push %rsi\n"                               /* spins */
         "    mov %rdi, %rax\n"
-        "    movq %rax, %xmm0\n  punpcklqdq %xmm0, %xmm0\n  inc %rax\n"
-        "    movq %rax, %xmm1\n  punpcklqdq %xmm1, %xmm1\n  inc %rax\n"
-        "    movq %rax, %xmm2\n  punpcklqdq %xmm2, %xmm2\n  inc %rax\n"
-        "    movq %rax, %xmm3\n  punpcklqdq %xmm3, %xmm3\n  inc %rax\n"
-        "    movq %rax, %xmm4\n  punpcklqdq %xmm4, %xmm4\n  inc %rax\n"
-        "    movq %rax, %xmm5\n  punpcklqdq %xmm5, %xmm5\n  inc %rax\n"
-        "    movq %rax, %xmm6\n  punpcklqdq %xmm6, %xmm6\n  inc %rax\n"
-        "    movq %rax, %xmm7\n  punpcklqdq %xmm7, %xmm7\n  inc %rax\n"
-        "    movq %rax, %xmm8\n  punpcklqdq %xmm8, %xmm8\n  inc %rax\n"
-        "    movq %rax, %xmm9\n  punpcklqdq %xmm9, %xmm9\n  inc %rax\n"
-        "    movq %rax, %xmm10\n  punpcklqdq %xmm10, %xmm10\n  inc %rax\n"
-        "    movq %rax, %xmm11\n  punpcklqdq %xmm11, %xmm11\n  inc %rax\n"
-        "    movq %rax, %xmm12\n  punpcklqdq %xmm12, %xmm12\n  inc %rax\n"
-        "    movq %rax, %xmm13\n  punpcklqdq %xmm13, %xmm13\n  inc %rax\n"
-        "    movq %rax, %xmm14\n  punpcklqdq %xmm14, %xmm14\n  inc %rax\n"
-        "    movq %rax, %xmm15\n  punpcklqdq %xmm15, %xmm15\n"
+        FILL_XMM_FROM_RAX
         "    pushq $0x5F80\n  ldmxcsr (%rsp)\n  popq %rax\n"
         "    pushq $0x7F\n  fldcw (%rsp)\n  popq %rax\n"
         "    cld\n"
