@@ -35,7 +35,7 @@ USER_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T user
 
 USER_LIB_SRCS := user/lib/start.c user/lib/start_block.c user/lib/ipc.c user/lib/ipc_stubs.S user/lib/thread.c \
                  user/lib/printf.c user/lib/malloc.c user/lib/umalloc.c user/lib/elf_load.c user/lib/console.c \
-                 user/lib/vfs_client.c user/lib/net_client.c user/lib/net_hosts.c \
+                 user/lib/vfs_client.c user/lib/net_client.c user/lib/net_hosts.c user/lib/parse.c \
                  kernel/lib/string.c kernel/lib/kprintf.c kernel/lib/strerror.c \
                  kernel/lib/elf.c kernel/lib/tar.c kernel/lib/cmdline.c
 USER_LIB_OBJS := $(patsubst %,$(USER_OBJ)/%.o,$(USER_LIB_SRCS)) $(USER_OBJ)/gen/user_syscalls.S.o

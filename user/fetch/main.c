@@ -77,22 +77,6 @@ static void sink_put(struct sink *s, const uint8_t *p, size_t n)
     }
 }
 
-static bool parse_uint(const char *s, uint32_t max, uint32_t *out)
-{
-    uint64_t v = 0;
-    if (!s || !*s)
-        return false;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        v = v * 10 + (uint64_t)(*s - '0');
-        if (v > max)
-            return false;
-    }
-    *out = (uint32_t)v;
-    return true;
-}
-
 static int fail_net(const char *what, long e)
 {
     printf("fetch: %s: %s\n", what, mos_strerror(e));
@@ -111,7 +95,7 @@ int main(int argc, char **argv)
         con_use_for_stdout();
     const char *url = NULL, *out = NULL;
     bool show_head = false, head_only = false, quiet = false;
-    uint32_t timeout_s = 30;
+    uint64_t timeout_s = 30;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-o") == 0 && i + 1 < argc)
@@ -122,7 +106,7 @@ int main(int argc, char **argv)
             head_only = true;
         else if (strcmp(a, "-q") == 0)
             quiet = true;
-        else if (strcmp(a, "-t") == 0 && i + 1 < argc && parse_uint(argv[i + 1], 3600, &timeout_s) && timeout_s)
+        else if (strcmp(a, "-t") == 0 && i + 1 < argc && mos_parse_u64(argv[i + 1], 3600, &timeout_s) && timeout_s)
             i++;
         else if (a[0] != '-' && !url)
             url = a;
@@ -165,7 +149,7 @@ int main(int argc, char **argv)
     long s = net_socket(NET_TCP);
     if (s < 0)
         return fail_net("socket", s);
-    (void)net_set_timeout((int)s, timeout_s * 1000u, timeout_s * 1000u);
+    (void)net_set_timeout((int)s, (uint32_t)timeout_s * 1000u, (uint32_t)timeout_s * 1000u);
     char where[300], a[16];
     snprintf(where, sizeof where, "%s (%s) port %u", u.host, net_ntoa(addr, a), u.port);
     uint64_t t0 = now_ns();

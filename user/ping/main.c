@@ -8,22 +8,6 @@
 #include "console_client.h"
 #include "net_client.h"
 
-static bool parse_u32(const char *s, uint32_t max, uint32_t *out)
-{
-    uint64_t v = 0;
-    if (!s || !*s)
-        return false;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        v = v * 10 + (uint64_t)(*s - '0');
-        if (v > max)
-            return false;
-    }
-    *out = (uint32_t)v;
-    return true;
-}
-
 /* "12.345" (milliseconds with three decimals) from nanoseconds. */
 static const char *ms3(uint64_t ns, char *buf, size_t n)
 {
@@ -53,10 +37,13 @@ int main(int argc, char **argv)
             host = a;
         else
             host = NULL, i = argc;
-        if (dst && !(i + 1 < argc && parse_u32(argv[++i], max, dst))) {
+        uint64_t v;
+        if (dst && !(i + 1 < argc && mos_parse_u64(argv[++i], max, &v))) {
             host = NULL;
             break;
         }
+        if (dst)
+            *dst = (uint32_t)v;
     }
     if (!host || count == 0 || timeout == 0) {
         printf("usage: ping [-c count] [-s bytes] [-i interval_ms] [-W timeout_ms] host\n");

@@ -15,21 +15,6 @@ static const struct mos_kinfo *kinfo(void)
     return k->magic == MOS_KINFO_MAGIC ? k : NULL;
 }
 
-/* A decimal pid; false if s is not one. */
-static bool parse_pid(const char *s, uint64_t *pid)
-{
-    uint64_t v = 0;
-    if (!*s)
-        return false;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > UINT64_MAX / 10 - 1)
-            return false;
-        v = v * 10 + (uint64_t)(*s - '0');
-    }
-    *pid = v;
-    return true;
-}
-
 /* ---------------------------------------------------------------- ps */
 static void ps_row(uint64_t pid, const char *name, uint32_t state, uint32_t threads, uint32_t prio,
                    uint32_t cpu, uint64_t used, uint64_t quota, const char *restarts)
@@ -119,7 +104,7 @@ int sh_caps(struct sh_cmd *c)
     if (c->argc < 2)
         return caps_direct(MOS_SELF);
     uint64_t pid;
-    if (c->argc > 2 || !parse_pid(c->argv[1], &pid)) {
+    if (c->argc > 2 || !mos_parse_u64(c->argv[1], UINT64_MAX, &pid)) {
         printf("usage: caps [PID]\n");
         return 2;
     }
@@ -158,7 +143,7 @@ int sh_kill(struct sh_cmd *c)
     int status = 0;
     for (int i = 1; i < c->argc; i++) {
         uint64_t pid;
-        if (!parse_pid(c->argv[i], &pid)) {
+        if (!mos_parse_u64(c->argv[i], UINT64_MAX, &pid)) {
             printf("kill: %s: not a process id\n", c->argv[i]);
             status = 1;
             continue;

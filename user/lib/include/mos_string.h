@@ -5,3 +5,10 @@
 #pragma once
 
 #include "lib/string.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The whole of s as a decimal number no larger than max (argument
+ * parsing): false for an empty string, any other character, or more. */
+bool mos_parse_u64(const char *s, uint64_t max, uint64_t *out);
