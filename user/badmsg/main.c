@@ -25,18 +25,13 @@ bool bm_kernel_refused;
 
 void bm_result(const char *svc, const char *check, bool ok, const char *fmt, ...)
 {
-    char why[240] = "";
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
-    va_end(ap);
-    if (ok) {
+    if (mos_test_vline("badmsg", svc, check, ok, fmt, ap))
         bm_passed++;
-        printf("TEST badmsg/%s/%s ok\n", svc, check);
-    } else {
+    else
         bm_failed++;
-        printf("TEST badmsg/%s/%s FAIL %s\n", svc, check, why);
-    }
+    va_end(ap);
 }
 
 long bm_call(mos_handle_t ep, uint32_t op, const uint64_t w[MOS_MSG_WORDS], const void *data, size_t len,

@@ -52,18 +52,13 @@ static void result(const char *target, const char *check, bool ok, const char *f
     __attribute__((format(printf, 4, 5)));
 static void result(const char *target, const char *check, bool ok, const char *fmt, ...)
 {
-    char why[240] = "";
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
-    va_end(ap);
-    if (ok) {
+    if (mos_test_vline("chaos", target, check, ok, fmt, ap))
         passed++;
-        printf("TEST chaos/%s/%s ok\n", target, check);
-    } else {
+    else
         failed++;
-        printf("TEST chaos/%s/%s FAIL %s\n", target, check, why);
-    }
+    va_end(ap);
 }
 
 /* ------------------------------------------------------------- random */

@@ -111,3 +111,16 @@ int putchar(int c)
     mos_write(&ch, 1);
     return (unsigned char)ch;
 }
+
+bool mos_test_vline(const char *suite, const char *target, const char *check, bool ok,
+                    const char *fmt, va_list ap)
+{
+    char why[240] = "";
+    if (ok) {
+        printf("TEST %s/%s/%s ok\n", suite, target, check);
+    } else {
+        vsnprintf(why, sizeof why, fmt, ap);
+        printf("TEST %s/%s/%s FAIL %s\n", suite, target, check, why);
+    }
+    return ok;
+}

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef void (*mos_writer_fn)(void *ctx, const char *s, size_t n);
@@ -25,4 +26,10 @@ __attribute__((format(printf, 3, 4)))
 int snprintf(char *restrict buf, size_t n, const char *restrict fmt, ...);
 int vsnprintf(char *restrict buf, size_t n, const char *restrict fmt, va_list ap);
 int puts(const char *s);          /* s and a newline */
+
+/* A result line of the test protocol the host runner reads:
+ * "TEST <suite>/<target>/<check> ok", or "... FAIL <why>" with why made
+ * from fmt and ap. Returns ok. */
+bool mos_test_vline(const char *suite, const char *target, const char *check, bool ok,
+                    const char *fmt, va_list ap);
 int putchar(int c);
