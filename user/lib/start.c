@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 #include <mos/ipc.h>
-#include "lib/string.h"
+#include "mos_string.h"
 #include "user_syscalls.h"
 
 #define START_STR_(x) #x
@@ -121,6 +121,17 @@ mos_handle_t mos_cap_by_name(const char *name)
 const struct mos_start *mos_start_block(void)
 {
     return start_block;
+}
+
+uint32_t mos_restarts(int argc, char **argv)
+{
+    for (int i = 1; i + 1 < argc; i++) {
+        uint64_t n;
+        if (strcmp(argv[i], "--restart") == 0)
+            return mos_parse_u64(argv[i + 1], UINT32_MAX, &n) && n ? (uint32_t)n : 1;
+    }
+    const struct mos_start *sb = mos_start_block();
+    return sb && (sb->flags & MOS_START_RESTART) ? 1 : 0;
 }
 
 const struct mos_init_info *mos_init_block(void)

@@ -87,6 +87,10 @@ mos_handle_t mos_cap_by_name(const char *name);
 
 /* The start block, or NULL in init (which has mos_init_block() instead). */
 const struct mos_start *mos_start_block(void);
+/* How many times init has restarted this service: N from "--restart N" in
+ * argv (at least 1), else 1 if the start block says MOS_START_RESTART, else
+ * 0 (a first start). */
+uint32_t mos_restarts(int argc, char **argv);
 /* What the kernel gave init, or NULL in any other process. */
 const struct mos_init_info *mos_init_block(void);
 

@@ -86,11 +86,7 @@ __attribute__((noreturn)) static void serve(void)
 
 int main(int argc, char **argv)
 {
-    unsigned restarts = 0;
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--restart") == 0)
-            for (const char *p = argv[i + 1]; *p >= '0' && *p <= '9'; p++)
-                restarts = restarts * 10 + (unsigned)(*p - '0');
+    uint32_t restarts = mos_restarts(argc, argv);
     ns_epoch = 1 + restarts % 255;
     ns_ep = mos_cap_by_name("ep");
     if (!ns_ep) {

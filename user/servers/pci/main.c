@@ -172,19 +172,10 @@ static void log_device(const struct pci_server *sv, const struct pci_dev_info *d
 
 /* ---------------------------------------------------------------- start-up */
 
-static bool is_restart(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--restart") == 0)
-            return true;
-    const struct mos_start *sb = mos_start_block();
-    return sb && (sb->flags & MOS_START_RESTART);
-}
-
 int main(int argc, char **argv)
 {
     struct pci_server *sv = &pci_sv;
-    bool restart = is_restart(argc, argv);
+    bool restart = mos_restarts(argc, argv) > 0;
     mos_handle_t ports = mos_cap_by_name("ioports");
     sv->devmem = mos_cap_by_name("devmem");
     sv->ep = mos_cap_by_name("ep");

@@ -132,20 +132,6 @@ static void on_message(struct serial *s, const struct mos_msg *m)
 
 /* ---------------------------------------------------------------- start-up */
 
-static long restart_count(int argc, char **argv)
-{
-    for (int i = 1; i + 1 < argc; i++) {
-        if (strcmp(argv[i], "--restart") == 0) {
-            long n = 0;
-            for (const char *p = argv[i + 1]; *p >= '0' && *p <= '9'; p++)
-                n = n * 10 + (*p - '0');
-            return n ? n : 1;
-        }
-    }
-    const struct mos_start *sb = mos_start_block();
-    return sb && (sb->flags & MOS_START_RESTART) ? 1 : 0;
-}
-
 static void say(const char *msg)
 {
     /* Through the kernel log: it comes back to us as a whole line. */
@@ -155,7 +141,7 @@ static void say(const char *msg)
 int main(int argc, char **argv)
 {
     struct serial *s = &sv;
-    long restarts = restart_count(argc, argv);
+    uint32_t restarts = mos_restarts(argc, argv);
     s->ioports = mos_cap_by_name("ioports");
     s->irq = mos_cap_by_name("irq");
     s->ep = mos_cap_by_name("ep");

@@ -369,15 +369,6 @@ static void on_call(struct vnd *d, const struct mos_msg *m)
 
 /* ---------------------------------------------------------------- start-up */
 
-static bool is_restart(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--restart") == 0)
-            return true;
-    const struct mos_start *sb = mos_start_block();
-    return sb && (sb->flags & MOS_START_RESTART);
-}
-
 static int setup(struct vnd *d)
 {
     d->ep = mos_cap_by_name("ep");
@@ -507,7 +498,7 @@ static int setup(struct vnd *d)
 int main(int argc, char **argv)
 {
     struct vnd *d = &vd;
-    d->restarted = is_restart(argc, argv);
+    d->restarted = mos_restarts(argc, argv) > 0;
     int e = setup(d);
     if (e)
         return e;
