@@ -157,15 +157,22 @@ def send_in(g, size=SIZE):
     return size
 
 
+def drain_source(s, size):
+    """Ask nstest's source over the connected socket s for size bytes and
+    read them; how many came before it closed."""
+    s.sendall(struct.pack("<Q", size))
+    got = 0
+    while got < size:
+        chunk = s.recv(1 << 20)
+        if not chunk:
+            break
+        got += len(chunk)
+    return got
+
+
 def recv_out(g, size=SIZE):
     with g.connect("source") as s:
-        s.sendall(struct.pack("<Q", size))
-        got = 0
-        while got < size:
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                break
-            got += len(chunk)
+        got = drain_source(s, size)
     if got != size:
         raise RuntimeError(f"the source sent {got} of {size} bytes")
     return size

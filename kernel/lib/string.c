@@ -34,6 +34,7 @@ size_t KSTRING(strnlen)(const char *s, size_t maxlen);
 char *KSTRING(strncpy)(char *restrict dst, const char *restrict src, size_t n);
 char *KSTRING(strchr)(const char *s, int c);
 char *KSTRING(strrchr)(const char *s, int c);
+char *KSTRING(strstr)(const char *h, const char *n);
 
 /* A word that may alias any object, so word copies of char buffers are
  * valid even where strict aliasing is on (the host build). */
@@ -210,5 +211,18 @@ char *KSTRING(strrchr)(const char *s, int c)
             last = s;
         if (!*s)
             return (char *)(uintptr_t)last;
+    }
+}
+
+/* strstr: the first place in h where all of n appears; h itself when n
+ * is empty. */
+char *KSTRING(strstr)(const char *h, const char *n)
+{
+    size_t len = KSTRING(strlen)(n);
+    for (;; h++) {
+        if (KSTRING(strncmp)(h, n, len) == 0)
+            return (char *)(uintptr_t)h;
+        if (!*h)
+            return NULL;
     }
 }

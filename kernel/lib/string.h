@@ -20,4 +20,5 @@ size_t strnlen(const char *s, size_t maxlen);
 char *strncpy(char *restrict dst, const char *restrict src, size_t n);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
+char *strstr(const char *h, const char *n);
 #endif

@@ -23,19 +23,6 @@
 #define SMAP_CODE_VA 0x0000000040001000ull
 #define SMAP_VALUE   0x5AFE5AFE5AFE5AFEull
 
-/* Run `stmt` expecting exception `vec`; true when the fault was caught. */
-#define SMAP_EXPECT_FAULT(t, vec, rec, stmt)                                     \
-    ({                                                                           \
-        struct arch_jmpbuf _jb;                                                  \
-        trap_expect((vec), &_jb, &(rec));                                        \
-        if (arch_setjmp(&_jb) == 0) {                                            \
-            stmt;                                                                \
-            trap_expect_clear();                                                 \
-            ktest_fail((t), __FILE__, __LINE__, "no fault from %s", #stmt);      \
-        }                                                                        \
-        (rec).caught;                                                            \
-    })
-
 struct user_space {
     struct vm_space vs;
     paddr_t data, code;
@@ -126,7 +113,7 @@ KTEST(smap_kernel_read_of_a_user_page_faults)
     struct fault_record rec = { 0 };
     uint64_t with_ac = 0;
     if (enter_user_space(&u)) {
-        SMAP_EXPECT_FAULT(t, VEC_PF, rec, (void)kernel_read(SMAP_DATA_VA));
+        KT_EXPECT_FAULT(t, VEC_PF, rec, (void)kernel_read(SMAP_DATA_VA));
         stac();                                         /* what uaccess.S does */
         with_ac = kernel_read(SMAP_DATA_VA);
         clac();
@@ -152,7 +139,7 @@ KTEST(smap_kernel_write_to_a_user_page_faults)
     struct fault_record rec = { 0 };
     uint64_t after = 0;
     if (enter_user_space(&u)) {
-        SMAP_EXPECT_FAULT(t, VEC_PF, rec, kernel_write(SMAP_DATA_VA, 1));
+        KT_EXPECT_FAULT(t, VEC_PF, rec, kernel_write(SMAP_DATA_VA, 1));
         stac();
         after = kernel_read(SMAP_DATA_VA);
         clac();
@@ -177,9 +164,9 @@ KTEST(smap_smep_kernel_execution_of_a_user_page_faults)
     struct user_space u;
     struct fault_record rec = { 0 }, rec_ac = { 0 };
     if (enter_user_space(&u)) {
-        SMAP_EXPECT_FAULT(t, VEC_PF, rec, kernel_call(SMAP_CODE_VA));
+        KT_EXPECT_FAULT(t, VEC_PF, rec, kernel_call(SMAP_CODE_VA));
         stac();                                         /* AC opens data access, never execution */
-        SMAP_EXPECT_FAULT(t, VEC_PF, rec_ac, kernel_call(SMAP_CODE_VA));
+        KT_EXPECT_FAULT(t, VEC_PF, rec_ac, kernel_call(SMAP_CODE_VA));
         clac();
     } else {
         KT_EXPECTF(t, false, "no memory for the test space");

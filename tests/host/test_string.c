@@ -34,6 +34,7 @@ size_t kstring_host_strnlen(const char *s, size_t maxlen);
 char *kstring_host_strncpy(char *restrict dst, const char *restrict src, size_t n);
 char *kstring_host_strchr(const char *s, int c);
 char *kstring_host_strrchr(const char *s, int c);
+char *kstring_host_strstr(const char *h, const char *n);
 
 #define MAX_ALIGN 16
 #define MAX_LEN   80
@@ -254,6 +255,23 @@ static void strchr_and_strrchr(void **state)
     assert_null(kstring_host_strrchr(abc, 'q'));
 }
 
+static void strstr_matches_libc(void **state)
+{
+    (void)state;
+    static const char *const hay[] = { "", "a", "abcabc", "aaab", "xyz\x80\xff", "ababac" };
+    static const char *const needles[] = { "", "a", "b", "abc", "bca", "cab", "aab", "abac", "abcabcd",
+                                           "\x80\xff", "q", "c" };
+    for (size_t i = 0; i < ARRAY_SIZE(hay); i++) {
+        char *h = exact_copy(hay[i], strlen(hay[i]) + 1);
+        for (size_t j = 0; j < ARRAY_SIZE(needles); j++) {
+            char *n = exact_copy(needles[j], strlen(needles[j]) + 1);
+            assert_ptr_equal(kstring_host_strstr(h, n), strstr(h, n));
+            free(n);
+        }
+        free(h);
+    }
+}
+
 /* ------------------------------------------------------------ random */
 
 static uint64_t rng_state;
@@ -380,6 +398,7 @@ int main(void)
         cmocka_unit_test(strcmp_and_strncmp),
         cmocka_unit_test(strncpy_pads_and_may_not_terminate),
         cmocka_unit_test(strchr_and_strrchr),
+        cmocka_unit_test(strstr_matches_libc),
         cmocka_unit_test(random_operations_match_libc),
         cmocka_unit_test(strerror_every_listed_code),
         cmocka_unit_test(strerror_unknown_codes),

@@ -31,7 +31,6 @@ import dataclasses
 import hashlib
 import os
 import socket
-import struct
 import sys
 import time
 
@@ -40,7 +39,7 @@ from net_host import connect, echo, echo_over, free_ports
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "tools"))
-from netbench import feed_sink  # noqa: E402
+from netbench import drain_source, feed_sink  # noqa: E402
 
 NETSTACK_ISO = "minimalos-netstack.iso"
 TCP_PORTS = {"echo": 7, "sink": 5001, "source": 5002, "control": 5003}
@@ -155,13 +154,7 @@ def throughput_out(port, size=16 * 1024 * 1024):
     """Guest -> host: ask the source for size bytes."""
     with connect(port, 60.0) as s:
         t0 = time.monotonic()
-        s.sendall(struct.pack("<Q", size))
-        got = 0
-        while got < size:
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                break
-            got += len(chunk)
+        got = drain_source(s, size)
         dt = time.monotonic() - t0
     if got != size:
         return S.Result("throughput-out", S.FAIL, f"got {got} of {size} bytes")

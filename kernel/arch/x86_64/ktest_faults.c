@@ -14,20 +14,6 @@
 #include "mm/pmm.h"
 #include "mm/vmm.h"
 
-/* Run `stmt` expecting exception `vec`; fills rec. Evaluates to true when
- * the fault was caught. */
-#define EXPECT_FAULT(t, vec, rec, stmt)                                          \
-    ({                                                                           \
-        struct arch_jmpbuf _jb;                                                  \
-        trap_expect((vec), &_jb, &(rec));                                        \
-        if (arch_setjmp(&_jb) == 0) {                                            \
-            stmt;                                                                \
-            trap_expect_clear();                                                 \
-            ktest_fail((t), __FILE__, __LINE__, "no fault from %s", #stmt);      \
-        }                                                                        \
-        (rec).caught;                                                            \
-    })
-
 static bool rip_in(uint64_t rip, const char *fn)
 {
     const char *name = ksym_lookup(rip, NULL);
@@ -64,7 +50,7 @@ static __attribute__((noinline)) void do_noncanonical_read(void)
 KTEST(fault_divide_error_reported)
 {
     struct fault_record rec;
-    KT_EXPECT(t, EXPECT_FAULT(t, VEC_DE, rec, do_divide_by_zero()));
+    KT_EXPECT(t, KT_EXPECT_FAULT(t, VEC_DE, rec, do_divide_by_zero()));
     KT_EXPECT_EQ(t, rec.vector, VEC_DE);
     KT_EXPECT(t, rip_in(rec.rip, "do_divide_by_zero"));
 }
@@ -72,7 +58,7 @@ KTEST(fault_divide_error_reported)
 KTEST(fault_invalid_opcode_reported)
 {
     struct fault_record rec;
-    KT_EXPECT(t, EXPECT_FAULT(t, VEC_UD, rec, do_invalid_opcode()));
+    KT_EXPECT(t, KT_EXPECT_FAULT(t, VEC_UD, rec, do_invalid_opcode()));
     KT_EXPECT_EQ(t, rec.vector, VEC_UD);
     KT_EXPECT(t, rip_in(rec.rip, "do_invalid_opcode"));
 }
@@ -80,7 +66,7 @@ KTEST(fault_invalid_opcode_reported)
 KTEST(fault_breakpoint_reported)
 {
     struct fault_record rec;
-    KT_EXPECT(t, EXPECT_FAULT(t, VEC_BP, rec, do_breakpoint()));
+    KT_EXPECT(t, KT_EXPECT_FAULT(t, VEC_BP, rec, do_breakpoint()));
     KT_EXPECT_EQ(t, rec.vector, VEC_BP);
     KT_EXPECT(t, rip_in(rec.rip, "do_breakpoint"));     /* trap: RIP after int3 */
 }
@@ -88,7 +74,7 @@ KTEST(fault_breakpoint_reported)
 KTEST(fault_general_protection_reported)
 {
     struct fault_record rec;
-    KT_EXPECT(t, EXPECT_FAULT(t, VEC_GP, rec, do_noncanonical_read()));
+    KT_EXPECT(t, KT_EXPECT_FAULT(t, VEC_GP, rec, do_noncanonical_read()));
     KT_EXPECT_EQ(t, rec.vector, VEC_GP);
     KT_EXPECT_EQ(t, rec.error, 0);
     KT_EXPECT(t, rip_in(rec.rip, "do_noncanonical_read"));
@@ -97,7 +83,7 @@ KTEST(fault_general_protection_reported)
 KTEST(fault_null_dereference_is_page_fault)
 {
     struct fault_record rec;
-    KT_EXPECT(t, EXPECT_FAULT(t, VEC_PF, rec, read_at(8)));
+    KT_EXPECT(t, KT_EXPECT_FAULT(t, VEC_PF, rec, read_at(8)));
     KT_EXPECT_EQ(t, rec.cr2, 8);
     KT_EXPECT_EQ(t, rec.error & (PF_PRESENT | PF_WRITE | PF_USER), 0);
 }
@@ -108,7 +94,7 @@ KTEST(fault_guard_page_of_kernel_stack)
     KT_EXPECT(t, kstack_alloc(&ks));
     struct fault_record rec;
     volatile uint64_t *guard = (uint64_t *)(ks.base - 64);
-    KT_EXPECT(t, EXPECT_FAULT(t, VEC_PF, rec, (void)*guard));
+    KT_EXPECT(t, KT_EXPECT_FAULT(t, VEC_PF, rec, (void)*guard));
     KT_EXPECT_EQ(t, rec.cr2, ks.base - 64);
     KT_EXPECT_EQ(t, rec.error & PF_PRESENT, 0);
     KT_EXPECT_EQ(t, kstack_guard_of(rec.cr2), ks.base - PAGE_SIZE);
@@ -119,7 +105,7 @@ KTEST(fault_write_to_text)
 {
     struct fault_record rec;
     volatile uint8_t *text = (uint8_t *)(uintptr_t)&do_breakpoint;
-    KT_EXPECT(t, EXPECT_FAULT(t, VEC_PF, rec, *text = 0xCC));
+    KT_EXPECT(t, KT_EXPECT_FAULT(t, VEC_PF, rec, *text = 0xCC));
     KT_EXPECT_EQ(t, rec.cr2, (uint64_t)text);
     KT_EXPECT_EQ(t, rec.error & (PF_PRESENT | PF_WRITE), PF_PRESENT | PF_WRITE);
 }
@@ -128,7 +114,7 @@ KTEST(fault_write_to_text_through_hhdm_alias)
 {
     struct fault_record rec;
     volatile uint8_t *alias = pa_to_kva(kva_to_pa((void *)(uintptr_t)&do_breakpoint));
-    KT_EXPECT(t, EXPECT_FAULT(t, VEC_PF, rec, *alias = 0xCC));
+    KT_EXPECT(t, KT_EXPECT_FAULT(t, VEC_PF, rec, *alias = 0xCC));
     KT_EXPECT_EQ(t, rec.error & (PF_PRESENT | PF_WRITE), PF_PRESENT | PF_WRITE);
 }
 
@@ -138,7 +124,7 @@ KTEST(fault_write_to_rodata)
 {
     struct fault_record rec;
     volatile uint64_t *ro = (volatile uint64_t *)&some_rodata;
-    KT_EXPECT(t, EXPECT_FAULT(t, VEC_PF, rec, *ro = 1));
+    KT_EXPECT(t, KT_EXPECT_FAULT(t, VEC_PF, rec, *ro = 1));
     KT_EXPECT_EQ(t, rec.cr2, (uint64_t)ro);
     KT_EXPECT_EQ(t, some_rodata, 0x5555);
 }
@@ -150,7 +136,7 @@ KTEST(fault_execute_from_data)
     struct fault_record rec;
     data_code[0] = 0xC3;                                  /* ret */
     void (*fn)(void) = (void (*)(void))(uintptr_t)data_code;
-    KT_EXPECT(t, EXPECT_FAULT(t, VEC_PF, rec, fn()));
+    KT_EXPECT(t, KT_EXPECT_FAULT(t, VEC_PF, rec, fn()));
     KT_EXPECT_EQ(t, rec.cr2, (uint64_t)data_code);
     KT_EXPECT(t, rec.error & PF_FETCH);
 }
@@ -162,7 +148,7 @@ KTEST(fault_execute_from_heap_via_hhdm)
     uint8_t *p = pa_to_kva(pa);
     p[0] = 0xC3;
     void (*fn)(void) = (void (*)(void))(uintptr_t)p;
-    KT_EXPECT(t, EXPECT_FAULT(t, VEC_PF, rec, fn()));
+    KT_EXPECT(t, KT_EXPECT_FAULT(t, VEC_PF, rec, fn()));
     KT_EXPECT(t, rec.error & PF_FETCH);
     KT_EXPECT_EQ(t, pmm_free(pa), 0);
 }
@@ -175,7 +161,7 @@ KTEST(fault_access_after_unmap)
     *(volatile uint64_t *)va = 42;                        /* fills the TLB */
     KT_EXPECT_EQ(t, vmm_unmap(&kernel_vm, va, PAGE_SIZE, NULL, NULL), 1);
     struct fault_record rec;
-    KT_EXPECT(t, EXPECT_FAULT(t, VEC_PF, rec, (void)*(volatile uint64_t *)va));
+    KT_EXPECT(t, KT_EXPECT_FAULT(t, VEC_PF, rec, (void)*(volatile uint64_t *)va));
     KT_EXPECT_EQ(t, rec.cr2, va);
     KT_EXPECT_EQ(t, pmm_free(pa), 0);
 }

@@ -54,6 +54,21 @@ struct fault_record {
 void trap_expect(int vector, struct arch_jmpbuf *jb, struct fault_record *rec);
 void trap_expect_clear(void);
 
+/* For kernel tests (needs test/ktest.h): run `stmt` expecting exception
+ * `vec`, filling rec; a ktest failure if none came. Evaluates to true when
+ * the fault was caught. */
+#define KT_EXPECT_FAULT(t, vec, rec, stmt)                                       \
+    ({                                                                           \
+        struct arch_jmpbuf _jb;                                                  \
+        trap_expect((vec), &_jb, &(rec));                                        \
+        if (arch_setjmp(&_jb) == 0) {                                            \
+            stmt;                                                                \
+            trap_expect_clear();                                                 \
+            ktest_fail((t), __FILE__, __LINE__, "no fault from %s", #stmt);      \
+        }                                                                        \
+        (rec).caught;                                                            \
+    })
+
 /* Vector names ("#PF Page fault"). */
 const char *trap_vector_name(uint64_t vector);
 
